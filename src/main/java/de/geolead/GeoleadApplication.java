@@ -1,0 +1,52 @@
+package de.geolead;
+
+import de.geolead.config.GeoleadConfiguration;
+import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Starts Geolead: Camel Main with the YAML routes and the wiring in {@link GeoleadConfiguration}.
+ * Routes come from the jar; in dev mode ({@code GEOLEAD_DEV_MODE=true}) from the {@code routes/}
+ * folder of the working directory, reloaded on every save.
+ */
+public final class GeoleadApplication {
+
+    private GeoleadApplication() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            newMain(Boolean.parseBoolean(System.getenv("GEOLEAD_DEV_MODE")) ? Path.of("routes") : null).run(args);
+        } catch (Exception e) {
+            LoggerFactory.getLogger(GeoleadApplication.class).error("Geolead failed to start: {}", e.getMessage(), e);
+            // the embedded database and broker must not keep a half-started JVM alive
+            System.exit(1);
+        }
+    }
+
+    /**
+     * The application as {@link #main} and the tests start it.
+     *
+     * @param devRoutesDirectory load the routes from this folder and reload them when they change; null = from the jar
+     */
+    public static Main newMain(Path devRoutesDirectory) {
+        Main main = new Main();
+        main.configure().addConfiguration(GeoleadConfiguration.class);
+        if (devRoutesDirectory != null) {
+            devModeProperties(devRoutesDirectory).forEach(main::addOverrideProperty);
+        }
+        return main;
+    }
+
+    static Map<String, String> devModeProperties(Path routesDirectory) {
+        String dir = routesDirectory.toAbsolutePath().normalize().toString();
+        return Map.of(
+                "camel.main.routes-include-pattern", "file:" + dir + "/*.camel.yaml",
+                "camel.main.routes-reload-enabled", "true",
+                "camel.main.routes-reload-directory", dir,
+                "geolead.dev.mode", "true");
+    }
+}

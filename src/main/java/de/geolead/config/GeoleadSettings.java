@@ -1,0 +1,164 @@
+package de.geolead.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The effective configuration, read once at startup from the property keys of
+ * {@code application.properties} (each of which names its environment variable).
+ * Plain Java: built from any key lookup, so it is testable without Camel.
+ */
+public final class GeoleadSettings {
+
+    /** Property key → environment variable, in the order the startup line prints them. */
+    private static final Map<String, String> KEYS = new LinkedHashMap<>();
+    static {
+        KEYS.put("geolead.data.dir", "GEOLEAD_DATA_DIR");
+        KEYS.put("geolead.db.url", "GEOLEAD_DB_URL");
+        KEYS.put("geolead.db.user", "GEOLEAD_DB_USER");
+        KEYS.put("geolead.db.password", "GEOLEAD_DB_PASSWORD");
+        KEYS.put("geolead.db.pool.size", "GEOLEAD_DB_POOL_SIZE");
+        KEYS.put("geolead.broker.url", "GEOLEAD_BROKER_URL");
+        KEYS.put("geolead.broker.user", "GEOLEAD_BROKER_USER");
+        KEYS.put("geolead.broker.password", "GEOLEAD_BROKER_PASSWORD");
+        KEYS.put("geolead.dev.mode", "GEOLEAD_DEV_MODE");
+        KEYS.put("geolead.http.port", "GEOLEAD_HTTP_PORT");
+        KEYS.put("dialfire.base.url", "DIALFIRE_BASE_URL");
+        KEYS.put("dialfire.campaign.id", "DIALFIRE_CAMPAIGN_ID");
+        KEYS.put("dialfire.campaign.token", "DIALFIRE_CAMPAIGN_TOKEN");
+        KEYS.put("dialfire.tasks", "DIALFIRE_TASKS");
+        KEYS.put("dialfire.plz.field", "DIALFIRE_PLZ_FIELD");
+        KEYS.put("dialfire.pdf.field", "DIALFIRE_PDF_FIELD");
+        KEYS.put("geolead.import.cron", "GEOLEAD_IMPORT_CRON");
+        KEYS.put("geolead.import.lookback", "GEOLEAD_IMPORT_LOOKBACK");
+        KEYS.put("geolead.import.overlap", "GEOLEAD_IMPORT_OVERLAP");
+        KEYS.put("geolead.import.page.size", "GEOLEAD_IMPORT_PAGE_SIZE");
+        KEYS.put("geolead.import.http.attempts", "GEOLEAD_IMPORT_HTTP_ATTEMPTS");
+        KEYS.put("geolead.import.http.backoff", "GEOLEAD_IMPORT_HTTP_BACKOFF");
+        KEYS.put("geolead.import.http.timeout", "GEOLEAD_IMPORT_HTTP_TIMEOUT");
+        KEYS.put("geolead.import.pdf.max.bytes", "GEOLEAD_IMPORT_PDF_MAX_BYTES");
+        KEYS.put("smtp.host", "SMTP_HOST");
+        KEYS.put("smtp.port", "SMTP_PORT");
+        KEYS.put("smtp.user", "SMTP_USER");
+        KEYS.put("smtp.password", "SMTP_PASSWORD");
+        KEYS.put("smtp.from", "SMTP_FROM");
+        KEYS.put("stripe.api.key", "STRIPE_API_KEY");
+        KEYS.put("stripe.webhook.secret", "STRIPE_WEBHOOK_SECRET");
+        KEYS.put("stripe.api.base", "STRIPE_API_BASE");
+    }
+
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    private GeoleadSettings(Function<String, String> lookup) {
+        KEYS.keySet().forEach(key -> {
+            String value = lookup.apply(key);
+            values.put(key, value == null ? "" : value.trim());
+        });
+    }
+
+    /** Reads every known key through {@code lookup} (null or missing = empty). */
+    public static GeoleadSettings from(Function<String, String> lookup) {
+        return new GeoleadSettings(lookup);
+    }
+
+    public String get(String key) {
+        if (!values.containsKey(key)) {
+            throw new IllegalArgumentException("Unknown setting " + key);
+        }
+        return values.get(key);
+    }
+
+    private Duration duration(String key) {
+        try {
+            return Duration.parse(get(key));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(KEYS.get(key) + " must be an ISO-8601 duration such as PT2M, got '" + get(key) + "'");
+        }
+    }
+
+    private int integer(String key) {
+        try {
+            return Integer.parseInt(get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(KEYS.get(key) + " must be a whole number, got '" + get(key) + "'");
+        }
+    }
+
+    public Path dataDir() { return Path.of(get("geolead.data.dir")).toAbsolutePath().normalize(); }
+    public String dbUrl() { return get("geolead.db.url"); }
+    public String dbUser() { return get("geolead.db.user"); }
+    public String dbPassword() { return get("geolead.db.password"); }
+    public int dbPoolSize() { return integer("geolead.db.pool.size"); }
+    public boolean embeddedDatabase() { return dbUrl().isEmpty(); }
+    public String brokerUrl() { return get("geolead.broker.url"); }
+    public String brokerUser() { return get("geolead.broker.user"); }
+    public String brokerPassword() { return get("geolead.broker.password"); }
+    public boolean embeddedBroker() { return brokerUrl().isEmpty(); }
+    public boolean devMode() { return Boolean.parseBoolean(get("geolead.dev.mode")); }
+
+    public String dialfireBaseUrl() { return get("dialfire.base.url").replaceAll("/+$", ""); }
+    public String dialfireCampaignId() { return get("dialfire.campaign.id"); }
+    public String dialfireCampaignToken() { return get("dialfire.campaign.token"); }
+    public String dialfirePlzField() { return get("dialfire.plz.field"); }
+    public String dialfirePdfField() { return get("dialfire.pdf.field"); }
+
+    /** Task-name prefixes that mark a lead as ready; empty = any task. */
+    public List<String> dialfireTasks() {
+        return Arrays.stream(get("dialfire.tasks").split(","))
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    public Duration importLookback() { return duration("geolead.import.lookback"); }
+    public Duration importOverlap() { return duration("geolead.import.overlap"); }
+    /** Transactions per feed page (Dialfire allows up to 1000). */
+    public int importPageSize() { return Math.max(1, Math.min(1000, integer("geolead.import.page.size"))); }
+    public int importHttpAttempts() { return Math.max(1, integer("geolead.import.http.attempts")); }
+    public Duration importHttpBackoff() { return duration("geolead.import.http.backoff"); }
+    public Duration importHttpTimeout() { return duration("geolead.import.http.timeout"); }
+    public int importPdfMaxBytes() { return integer("geolead.import.pdf.max.bytes"); }
+
+    /** The environment variables the Dialfire import needs but that are empty. */
+    public List<String> missingDialfireSettings() {
+        List<String> missing = new ArrayList<>();
+        for (String key : List.of("dialfire.base.url", "dialfire.campaign.id", "dialfire.campaign.token")) {
+            if (get(key).isEmpty()) {
+                missing.add(KEYS.get(key));
+            }
+        }
+        return missing;
+    }
+
+    /** One line with every setting, secrets masked: {@code GEOLEAD_DB_URL=… DIALFIRE_CAMPAIGN_TOKEN=****}. */
+    public String describe() {
+        StringBuilder line = new StringBuilder();
+        KEYS.forEach((key, env) -> {
+            String value = values.get(key);
+            if (isSecret(key) && !value.isEmpty()) {
+                value = "****";
+            } else if (key.endsWith(".url")) {
+                value = withoutUserInfo(value);
+            }
+            line.append(line.length() == 0 ? "" : " ").append(env).append('=').append(value.isEmpty() ? "<unset>" : quoteIfNeeded(value));
+        });
+        return line.toString();
+    }
+
+    static boolean isSecret(String key) {
+        return key.endsWith("password") || key.endsWith("token") || key.endsWith("secret") || key.endsWith("api.key");
+    }
+
+    /** Hides credentials written into a URL ({@code scheme://user:pw@host}) and a {@code password=} query parameter. */
+    static String withoutUserInfo(String url) {
+        return url.replaceAll("(?<=://)[^/@]+@", "****@").replaceAll("(?i)(password=)[^&]*", "$1****");
+    }
+
+    private static String quoteIfNeeded(String value) {
+        return value.contains(" ") ? "'" + value + "'" : value;
+    }
+}

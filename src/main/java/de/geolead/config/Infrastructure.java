@@ -1,0 +1,130 @@
+package de.geolead.config;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import jakarta.jms.ConnectionFactory;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.support.service.ServiceSupport;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jms.connection.CachingConnectionFactory;
+
+import javax.sql.DataSource;
+
+/**
+ * The database and the broker the routes work with: the external ones named by
+ * {@code GEOLEAD_DB_URL} / {@code GEOLEAD_BROKER_URL}, or embedded ones under the data directory.
+ * Started before any route, stopped after the last one (it is a Camel service of the context).
+ */
+public final class Infrastructure extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
+
+    private final EmbeddedDatabase embeddedDatabase;
+    private final HikariDataSource dataSource;
+    private final EmbeddedBroker embeddedBroker;
+    private final CachingConnectionFactory connectionFactory;
+
+    private Infrastructure(EmbeddedDatabase embeddedDatabase, HikariDataSource dataSource,
+                           EmbeddedBroker embeddedBroker, CachingConnectionFactory connectionFactory) {
+        this.embeddedDatabase = embeddedDatabase;
+        this.dataSource = dataSource;
+        this.embeddedBroker = embeddedBroker;
+        this.connectionFactory = connectionFactory;
+    }
+
+    /** Opens (and if needed starts) database and broker, and migrates the schema. */
+    public static Infrastructure open(GeoleadSettings settings) throws Exception {
+        EmbeddedDatabase embeddedDatabase = null;
+        HikariDataSource dataSource = null;
+        EmbeddedBroker embeddedBroker = null;
+        try {
+            String jdbcUrl = settings.dbUrl();
+            if (settings.embeddedDatabase()) {
+                embeddedDatabase = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"));
+                jdbcUrl = embeddedDatabase.jdbcUrl();
+                LOG.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {}", embeddedDatabase.port(),
+                        settings.dataDir().resolve("postgres"));
+            }
+            dataSource = dataSource(jdbcUrl, settings);
+            int applied = Flyway.configure().dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    .load().migrate().migrationsExecuted;
+            LOG.info("Database schema is current ({} migration(s) applied now)", applied);
+
+            String brokerUrl = settings.brokerUrl();
+            if (settings.embeddedBroker()) {
+                embeddedBroker = EmbeddedBroker.start(settings.dataDir().resolve("artemis"));
+                brokerUrl = EmbeddedBroker.IN_VM_URL;
+                LOG.info("Embedded Artemis broker started with its journal in {}", settings.dataDir().resolve("artemis"));
+            }
+            return new Infrastructure(embeddedDatabase, dataSource, embeddedBroker, connectionFactory(brokerUrl, settings));
+        } catch (Exception e) {
+            closeQuietly(dataSource);
+            closeQuietly(embeddedBroker);
+            closeQuietly(embeddedDatabase);
+            throw e;
+        }
+    }
+
+    private static HikariDataSource dataSource(String jdbcUrl, GeoleadSettings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("geolead-db");
+        config.setJdbcUrl(jdbcUrl);
+        if (!settings.dbUser().isEmpty()) {
+            config.setUsername(settings.dbUser());
+        }
+        if (!settings.dbPassword().isEmpty()) {
+            config.setPassword(settings.dbPassword());
+        }
+        config.setMaximumPoolSize(settings.dbPoolSize());
+        config.setConnectionTimeout(10_000);
+        return new HikariDataSource(config);
+    }
+
+    private static CachingConnectionFactory connectionFactory(String brokerUrl, GeoleadSettings settings) {
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        if (!settings.brokerUser().isEmpty()) {
+            artemis.setUser(settings.brokerUser());
+            artemis.setPassword(settings.brokerPassword());
+        }
+        // a caching factory: without it every send opens a connection and a session (3-4x slower)
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
+        caching.setSessionCacheSize(10);
+        caching.setReconnectOnException(true);
+        return caching;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public ConnectionFactory connectionFactory() {
+        return connectionFactory;
+    }
+
+    /** The embedded broker, or null when an external one is used. */
+    public EmbeddedBroker embeddedBroker() {
+        return embeddedBroker;
+    }
+
+    @Override
+    protected void doStop() {
+        closeQuietly(connectionFactory::destroy);
+        closeQuietly(embeddedBroker);
+        closeQuietly(dataSource);
+        closeQuietly(embeddedDatabase);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warn("Error while closing {}: {}", closeable, e.getMessage());
+        }
+    }
+}
