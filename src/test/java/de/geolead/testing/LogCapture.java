@@ -1,0 +1,54 @@
+package de.geolead.testing;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Collects the formatted log lines written while it is open, to assert what ops would read. */
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private LogCapture() {
+        super("test-capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
+    }
+
+    public static LogCapture open() {
+        LogCapture capture = new LogCapture();
+        capture.start0();
+        return capture;
+    }
+
+    private void start0() {
+        start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().addAppender(this, null, null);
+        context.updateLoggers();
+    }
+
+    @Override
+    public void append(LogEvent event) {
+        lines.add(event.getLevel() + " " + event.getLoggerName() + " " + event.getMessage().getFormattedMessage());
+    }
+
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    public List<String> linesContaining(String text) {
+        return lines.stream().filter(line -> line.contains(text)).toList();
+    }
+
+    @Override
+    public void close() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().removeAppender(getName());
+        context.updateLoggers();
+        stop();
+    }
+}

@@ -1,0 +1,102 @@
+package de.geolead.testing;
+
+import de.geolead.GeoleadApplication;
+import de.geolead.dialfire.ImportRun;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ConsumerTemplate;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.main.Main;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real application (real routes, real wiring) started in this JVM for a test, against the
+ * {@link TestDatabase} and an embedded Artemis broker whose journal lives in {@code dataDir}.
+ * Scheduled imports are off unless a test sets {@code geolead.import.cron}; tests start runs themselves.
+ */
+public final class RunningApp implements AutoCloseable {
+
+    /** A cron that never fires while a test runs. */
+    public static final String NEVER = "0 0 0 1 1 ? 2099";
+
+    private final Main main;
+    private final ProducerTemplate producer;
+    private final ConsumerTemplate consumer;
+
+    private RunningApp(Main main) {
+        this.main = main;
+        this.producer = main.getCamelContext().createProducerTemplate();
+        this.consumer = main.getCamelContext().createConsumerTemplate();
+    }
+
+    /** Properties every test app gets; {@code overrides} win. */
+    public static Map<String, String> defaults(Path dataDir) {
+        TestDatabase db = TestDatabase.get();
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("geolead.data.dir", dataDir.toString());
+        props.put("geolead.db.url", db.jdbcUrl());
+        props.put("geolead.db.user", db.user());
+        props.put("geolead.db.password", db.password());
+        props.put("geolead.broker.url", "");
+        props.put("geolead.import.cron", NEVER);
+        props.put("geolead.import.http.backoff", "PT0.02S");
+        props.put("geolead.import.http.attempts", "3");
+        return props;
+    }
+
+    public static RunningApp start(Path dataDir, Map<String, String> overrides) {
+        Map<String, String> props = defaults(dataDir);
+        props.putAll(overrides);
+        return startWith(props, null);
+    }
+
+    /** Starts with exactly these properties (and, if given, routes loaded from a folder in dev mode). */
+    public static RunningApp startWith(Map<String, String> props, Path devRoutesDirectory) {
+        Main main = GeoleadApplication.newMain(devRoutesDirectory);
+        props.forEach(main::addOverrideProperty);
+        main.start();
+        return new RunningApp(main);
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return context().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    /** Runs one Dialfire import now, as the schedule would, and returns the finished exchange. */
+    public Exchange runImport() {
+        return producer.send("direct:dialfire-import-run", exchange -> { });
+    }
+
+    public ImportRun runImportExpectingSuccess() {
+        Exchange exchange = runImport();
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (failure != null) {
+            throw new AssertionError("Import run failed: " + failure, failure);
+        }
+        return exchange.getMessage().getBody(ImportRun.class);
+    }
+
+    /** Takes every message now waiting on a queue (real consumption from the broker). */
+    public List<String> drainQueue(String queue) {
+        List<String> bodies = new ArrayList<>();
+        String body;
+        while ((body = consumer.receiveBody("jms:queue:" + queue, 1000, String.class)) != null) {
+            bodies.add(body);
+        }
+        return bodies;
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}
