@@ -51,6 +51,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("leadIntake", new LeadIntake(dialfire, new LeadRepository(infrastructure.dataSource()),
                 settings.dialfirePlzField(), settings.dialfirePdfField(), settings.importPdfMaxBytes()));
 
+        registry.bind("importWorkers", context.getExecutorServiceManager()
+                .newFixedThreadPool(this, "dialfire-import", settings.importWorkers()));
+
         List<String> missing = settings.missingDialfireSettings();
         boolean importEnabled = missing.isEmpty();
         context.getPropertiesComponent().addOverrideProperty(IMPORT_ENABLED, Boolean.toString(importEnabled));

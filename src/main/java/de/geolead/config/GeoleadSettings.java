@@ -39,6 +39,7 @@ public final class GeoleadSettings {
         KEYS.put("geolead.import.lookback", "GEOLEAD_IMPORT_LOOKBACK");
         KEYS.put("geolead.import.overlap", "GEOLEAD_IMPORT_OVERLAP");
         KEYS.put("geolead.import.page.size", "GEOLEAD_IMPORT_PAGE_SIZE");
+        KEYS.put("geolead.import.workers", "GEOLEAD_IMPORT_WORKERS");
         KEYS.put("geolead.import.http.attempts", "GEOLEAD_IMPORT_HTTP_ATTEMPTS");
         KEYS.put("geolead.import.http.backoff", "GEOLEAD_IMPORT_HTTP_BACKOFF");
         KEYS.put("geolead.import.http.timeout", "GEOLEAD_IMPORT_HTTP_TIMEOUT");
@@ -118,6 +119,8 @@ public final class GeoleadSettings {
     public Duration importOverlap() { return duration("geolead.import.overlap"); }
     /** Transactions per feed page (Dialfire allows up to 1000). */
     public int importPageSize() { return Math.max(1, Math.min(1000, integer("geolead.import.page.size"))); }
+    /** Contacts of a page stored in parallel. */
+    public int importWorkers() { return Math.max(1, integer("geolead.import.workers")); }
     public int importHttpAttempts() { return Math.max(1, integer("geolead.import.http.attempts")); }
     public Duration importHttpBackoff() { return duration("geolead.import.http.backoff"); }
     public Duration importHttpTimeout() { return duration("geolead.import.http.timeout"); }

@@ -5,6 +5,7 @@ import de.geolead.lead.LeadStatus;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** One run of the Dialfire import: its time window, where paging stands, and what it did. */
 public final class ImportRun {
@@ -17,14 +18,15 @@ public final class ImportRun {
     private List<DialfireContact> pageContacts = List.of();
     private Instant pageMaxFired;
 
-    private int transactions;
-    private int contacts;
-    private int notReady;
-    private int created;
-    private int refreshed;
-    private int unchanged;
-    private int unroutable;
-    private int pdfMissing;
+    // counted by several import workers at once
+    private final AtomicInteger transactions = new AtomicInteger();
+    private final AtomicInteger contacts = new AtomicInteger();
+    private final AtomicInteger notReady = new AtomicInteger();
+    private final AtomicInteger created = new AtomicInteger();
+    private final AtomicInteger refreshed = new AtomicInteger();
+    private final AtomicInteger unchanged = new AtomicInteger();
+    private final AtomicInteger unroutable = new AtomicInteger();
+    private final AtomicInteger pdfMissing = new AtomicInteger();
 
     public ImportRun(Instant from, Instant to) {
         this.from = from;
@@ -38,13 +40,13 @@ public final class ImportRun {
     public List<DialfireContact> getPageContacts() { return pageContacts; }
     public Instant pageMaxFired() { return pageMaxFired; }
     public int pages() { return pages; }
-    public int created() { return created; }
+    public int created() { return created.get(); }
 
     /** Takes the next page: its transactions' contacts, and the cursor for the one after. */
     void page(TransactionPage page, List<DialfireContact> contactsOfPage) {
         pages++;
-        transactions += page.pointers().size();
-        contacts += contactsOfPage.size();
+        transactions.addAndGet(page.pointers().size());
+        contacts.addAndGet(contactsOfPage.size());
         pageContacts = List.copyOf(contactsOfPage);
         pageMaxFired = page.maxFired().orElse(null);
         cursor = page.cursor();
@@ -52,20 +54,20 @@ public final class ImportRun {
     }
 
     void skippedNotReady() {
-        notReady++;
+        notReady.incrementAndGet();
     }
 
     void count(LeadOutcome outcome) {
         switch (outcome.change()) {
-            case LeadOutcome.CREATED -> created++;
-            case LeadOutcome.REFRESHED -> refreshed++;
-            default -> unchanged++;
+            case LeadOutcome.CREATED -> created.incrementAndGet();
+            case LeadOutcome.REFRESHED -> refreshed.incrementAndGet();
+            default -> unchanged.incrementAndGet();
         }
         if (!LeadOutcome.UNCHANGED.equals(outcome.change())) {
             if (LeadStatus.UNROUTABLE.equals(outcome.status())) {
-                unroutable++;
+                unroutable.incrementAndGet();
             } else if (LeadStatus.PDF_MISSING.equals(outcome.status())) {
-                pdfMissing++;
+                pdfMissing.incrementAndGet();
             }
         }
     }

@@ -41,6 +41,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class DialfireSimulator implements AutoCloseable {
 
+    static {
+        // The JDK HTTP server leaves Nagle's algorithm on unless told otherwise; with the client's delayed
+        // ACKs every response then stalls ~40 ms. Read once, when the server classes initialise.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(DialfireSimulator.class);
     private static final int THREADS = 8;
 
