@@ -92,6 +92,8 @@ public final class Infrastructure extends ServiceSupport {
         // a caching factory: without it every send opens a connection and a session (3-4x slower)
         CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
         caching.setSessionCacheSize(10);
+        // cache producers only: a cached idle consumer would keep prefetched messages from everyone else
+        caching.setCacheConsumers(false);
         caching.setReconnectOnException(true);
         return caching;
     }
