@@ -47,6 +47,8 @@ public final class GeoleadApplication {
                 "camel.main.routes-include-pattern", "file:" + dir + "/*.camel.yaml",
                 "camel.main.routes-reload-enabled", "true",
                 "camel.main.routes-reload-directory", dir,
+                // reload only the routes of the file that changed; the others keep running undisturbed
+                "camel.main.routes-reload-remove-all-routes", "false",
                 "geolead.dev.mode", "true");
     }
 }
