@@ -1,7 +1,10 @@
 package de.geolead;
 
 import de.geolead.config.GeoleadConfiguration;
+import org.apache.camel.component.properties.PropertiesComponent;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
@@ -35,6 +38,16 @@ public final class GeoleadApplication {
     public static Main newMain(Path devRoutesDirectory) {
         Main main = new Main();
         main.configure().addConfiguration(GeoleadConfiguration.class);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeInitialize(BaseMainSupport m) {
+                // application.properties names each environment variable explicitly ({{env:GEOLEAD_DB_URL:}}).
+                // Camel's default would also let GEOLEAD_DB_URL silently override the key geolead.db.url
+                // above everything else, explicit overrides included; use the environment only as a fallback.
+                ((PropertiesComponent) m.getCamelContext().getPropertiesComponent())
+                        .setEnvironmentVariableMode(PropertiesComponent.ENVIRONMENT_VARIABLES_MODE_FALLBACK);
+            }
+        });
         if (devRoutesDirectory != null) {
             devModeProperties(devRoutesDirectory).forEach(main::addOverrideProperty);
         }
