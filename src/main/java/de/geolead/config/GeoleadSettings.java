@@ -44,11 +44,24 @@ public final class GeoleadSettings {
         KEYS.put("geolead.import.http.backoff", "GEOLEAD_IMPORT_HTTP_BACKOFF");
         KEYS.put("geolead.import.http.timeout", "GEOLEAD_IMPORT_HTTP_TIMEOUT");
         KEYS.put("geolead.import.pdf.max.bytes", "GEOLEAD_IMPORT_PDF_MAX_BYTES");
+        KEYS.put("geolead.head.start", "GEOLEAD_HEAD_START");
+        KEYS.put("geolead.delay.mode", "GEOLEAD_DELAY_MODE");
+        KEYS.put("geolead.unassigned.retry", "GEOLEAD_UNASSIGNED_RETRY");
+        KEYS.put("geolead.delivery.window", "GEOLEAD_DELIVERY_WINDOW");
+        KEYS.put("geolead.delivery.zone", "GEOLEAD_DELIVERY_ZONE");
+        KEYS.put("geolead.distribution.consumers", "GEOLEAD_DISTRIBUTION_CONSUMERS");
+        KEYS.put("geolead.delivery.consumers", "GEOLEAD_DELIVERY_CONSUMERS");
+        KEYS.put("geolead.mail.attempts", "GEOLEAD_MAIL_ATTEMPTS");
+        KEYS.put("geolead.mail.backoff", "GEOLEAD_MAIL_BACKOFF");
+        KEYS.put("geolead.templates.dir", "GEOLEAD_TEMPLATES_DIR");
+        KEYS.put("geolead.sweep.cron", "GEOLEAD_SWEEP_CRON");
+        KEYS.put("geolead.sweep.grace", "GEOLEAD_SWEEP_GRACE");
         KEYS.put("smtp.host", "SMTP_HOST");
         KEYS.put("smtp.port", "SMTP_PORT");
         KEYS.put("smtp.user", "SMTP_USER");
         KEYS.put("smtp.password", "SMTP_PASSWORD");
         KEYS.put("smtp.from", "SMTP_FROM");
+        KEYS.put("smtp.starttls", "SMTP_STARTTLS");
         KEYS.put("stripe.api.key", "STRIPE_API_KEY");
         KEYS.put("stripe.webhook.secret", "STRIPE_WEBHOOK_SECRET");
         KEYS.put("stripe.api.base", "STRIPE_API_BASE");
@@ -126,6 +139,35 @@ public final class GeoleadSettings {
     public Duration importHttpTimeout() { return duration("geolead.import.http.timeout"); }
     public int importPdfMaxBytes() { return integer("geolead.import.pdf.max.bytes"); }
 
+    public Duration headStart() { return duration("geolead.head.start"); }
+    public String delayMode() { return get("geolead.delay.mode"); }
+    public Duration unassignedRetry() { return duration("geolead.unassigned.retry"); }
+    public String deliveryWindow() { return get("geolead.delivery.window"); }
+    public java.time.ZoneId deliveryZone() { return java.time.ZoneId.of(get("geolead.delivery.zone")); }
+    public int distributionConsumers() { return Math.max(1, integer("geolead.distribution.consumers")); }
+    public int deliveryConsumers() { return Math.max(1, integer("geolead.delivery.consumers")); }
+    public int mailAttempts() { return Math.max(1, integer("geolead.mail.attempts")); }
+    public Duration mailBackoff() { return duration("geolead.mail.backoff"); }
+    /** A folder with the mail templates, or null for the packaged ones. */
+    public Path templatesDir() { return get("geolead.templates.dir").isEmpty() ? null : Path.of(get("geolead.templates.dir")); }
+    public Duration sweepGrace() { return duration("geolead.sweep.grace"); }
+    public String smtpHost() { return get("smtp.host"); }
+    public String smtpUser() { return get("smtp.user"); }
+    public String smtpPassword() { return get("smtp.password"); }
+    public String smtpFrom() { return get("smtp.from"); }
+    public boolean smtpStartTls() { return Boolean.parseBoolean(get("smtp.starttls")); }
+
+    /** The environment variables the mail delivery needs but that are empty. */
+    public List<String> missingSmtpSettings() {
+        List<String> missing = new ArrayList<>();
+        for (String key : List.of("smtp.host", "smtp.port", "smtp.from")) {
+            if (get(key).isEmpty()) {
+                missing.add(KEYS.get(key));
+            }
+        }
+        return missing;
+    }
+
     /** The environment variables the Dialfire import needs but that are empty. */
     public List<String> missingDialfireSettings() {
         List<String> missing = new ArrayList<>();
@@ -144,7 +186,7 @@ public final class GeoleadSettings {
             String value = values.get(key);
             if (isSecret(key) && !value.isEmpty()) {
                 value = "****";
-            } else if (key.endsWith(".url")) {
+            } else {
                 value = withoutUserInfo(value);
             }
             line.append(line.length() == 0 ? "" : " ").append(env).append('=').append(value.isEmpty() ? "<unset>" : quoteIfNeeded(value));
@@ -158,7 +200,7 @@ public final class GeoleadSettings {
 
     /** Hides credentials written into a URL ({@code scheme://user:pw@host}) and a {@code password=} query parameter. */
     static String withoutUserInfo(String url) {
-        return url.replaceAll("(?<=://)[^/@]+@", "****@").replaceAll("(?i)(password=)[^&]*", "$1****");
+        return url.replaceAll("(?<=://)[^/]*@", "****@").replaceAll("(?i)(password=)[^&]*", "$1****");
     }
 
     private static String quoteIfNeeded(String value) {

@@ -38,6 +38,7 @@ public class DialfireClient {
     /** Dialfire's time format on the transactions feed: UTC, milliseconds, no zone suffix. */
     public static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     public static final int FLAT_VIEW_BATCH = 30;
+    private static final int MAX_REDIRECTS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String baseUrl;
@@ -57,7 +58,8 @@ public class DialfireClient {
         this.timeout = timeout;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                // redirects are followed by hand: the JDK would carry the bearer token to any host
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }
 
@@ -124,12 +126,22 @@ public class DialfireClient {
         } catch (IllegalArgumentException e) {
             return LeadSheetDownload.missing(ref, "PDF reference is not a valid URL or path");
         }
-        boolean dialfireHost = URI.create(baseUrl).getAuthority().equalsIgnoreCase(String.valueOf(uri.getAuthority()));
-        HttpRequest.Builder builder = dialfireHost ? authorized(uri) : HttpRequest.newBuilder(uri).timeout(timeout);
-        HttpRequest request = builder.GET().build();
+        HttpResponse<InputStream> response = null;
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            boolean dialfireHost = isDialfireHost(uri);
+            HttpRequest.Builder builder = dialfireHost ? authorized(uri) : HttpRequest.newBuilder(uri).timeout(timeout);
+            response = sendStreaming(builder.GET().build(), "lead sheet", dialfireHost);
+            Optional<String> location = response.headers().firstValue("Location");
+            if (!isRedirect(response.statusCode()) || location.isEmpty()) {
+                break;
+            }
+            closeQuietly(response.body());
+            if (hop == MAX_REDIRECTS) {
+                return LeadSheetDownload.missing(uri.toString(), "PDF behind more than " + MAX_REDIRECTS + " redirects");
+            }
+            uri = uri.resolve(location.get());
+        }
         String source = uri.toString();
-
-        HttpResponse<InputStream> response = sendStreaming(request, "lead sheet", dialfireHost);
         try (InputStream body = response.body()) {
             int status = response.statusCode();
             if (status == 404 || status == 410) {
@@ -152,6 +164,25 @@ public class DialfireClient {
             return LeadSheetDownload.found(bytes, source);
         } catch (IOException e) {
             throw new DialfireUnavailableException("Reading the lead sheet " + source + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The token goes only to the Dialfire host itself, with the same scheme (never in clear text to an https host). */
+    private boolean isDialfireHost(URI uri) {
+        URI base = URI.create(baseUrl);
+        return base.getScheme().equalsIgnoreCase(String.valueOf(uri.getScheme()))
+                && base.getAuthority().equalsIgnoreCase(String.valueOf(uri.getAuthority()));
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing to read from a redirect
         }
     }
 

@@ -45,7 +45,11 @@ public record TransactionPage(List<Pointer> pointers, String cursor) {
         if (!m.find()) {
             throw new IllegalArgumentException("Malformed fired time in Dialfire transaction pointer: " + pointer);
         }
-        return new Pointer(Instant.parse(m.group(1) + "Z"), parts[2].trim());
+        try {
+            return new Pointer(Instant.parse(m.group(1) + "Z"), parts[2].trim());
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("Impossible fired time in Dialfire transaction pointer: " + pointer, e);
+        }
     }
 
     public boolean lastPage() {
