@@ -1,19 +1,30 @@
 package de.geolead.config;
 
+import de.geolead.delivery.DeliveryService;
+import de.geolead.delivery.LeadMailComposer;
 import de.geolead.dialfire.DialfireClient;
 import de.geolead.dialfire.DialfireImport;
 import de.geolead.dialfire.ImportWatermarks;
+import de.geolead.distribution.DelayMode;
+import de.geolead.distribution.DeliveryWindow;
+import de.geolead.distribution.DistributionPlanner;
+import de.geolead.distribution.DistributionStore;
+import de.geolead.distribution.DistributionSweep;
+import de.geolead.distribution.LeadDistribution;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.component.mail.MailComponent;
+import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The one place where Geolead is wired: reads the settings, opens database and broker,
@@ -25,6 +36,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /** Route placeholder that switches the Dialfire import on or off. */
     static final String IMPORT_ENABLED = "geolead.import.enabled";
+    /** Route placeholder that switches the mail delivery on or off. */
+    static final String DELIVERY_ENABLED = "geolead.delivery.enabled";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -59,6 +72,43 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.getPropertiesComponent().addOverrideProperty(IMPORT_ENABLED, Boolean.toString(importEnabled));
         if (!importEnabled) {
             LOG.warn("Dialfire import is NOT started: set {} (everything else runs)", String.join(", ", missing));
+        }
+
+        DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
+        DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
+        registry.bind("leadDistribution", new LeadDistribution(planner, new DistributionStore(infrastructure.dataSource()), Clock.systemUTC()));
+        registry.bind("distributionSweep", new DistributionSweep(infrastructure.dataSource(), settings.unassignedRetry(),
+                settings.sweepGrace(), 500));
+        registry.bind("deliveryService", new DeliveryService(infrastructure.dataSource(), window,
+                new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC()));
+        configureMail(context, settings);
+    }
+
+    /** SMTP credentials, STARTTLS and timeouts on the smtp component; redelivery numbers for the route configuration. */
+    private static void configureMail(CamelContext context, GeoleadSettings settings) {
+        MailConfiguration smtp = context.getComponent("smtp", MailComponent.class).getConfiguration();
+        if (!settings.smtpUser().isEmpty()) {
+            smtp.setUsername(settings.smtpUser());
+            smtp.setPassword(settings.smtpPassword());
+        }
+        Properties javaMail = new Properties();
+        javaMail.setProperty("mail.smtp.starttls.enable", Boolean.toString(settings.smtpStartTls()));
+        javaMail.setProperty("mail.smtp.starttls.required", Boolean.toString(settings.smtpStartTls()));
+        javaMail.setProperty("mail.smtp.connectiontimeout", "10000");
+        javaMail.setProperty("mail.smtp.timeout", "30000");
+        javaMail.setProperty("mail.smtp.writetimeout", "30000");
+        smtp.setAdditionalJavaMailProperties(javaMail);
+
+        context.getPropertiesComponent().addOverrideProperty("geolead.mail.redeliveries", Integer.toString(settings.mailAttempts() - 1));
+        context.getPropertiesComponent().addOverrideProperty("geolead.mail.backoff.millis", Long.toString(settings.mailBackoff().toMillis()));
+
+        List<String> missing = settings.missingSmtpSettings();
+        context.getPropertiesComponent().addOverrideProperty(DELIVERY_ENABLED, Boolean.toString(missing.isEmpty()));
+        // the endpoint must resolve even when the delivery route stays off
+        context.getPropertiesComponent().addOverrideProperty("geolead.smtp.endpoint", missing.isEmpty()
+                ? "smtp://" + settings.smtpHost() + ":" + settings.get("smtp.port") : "smtp://smtp-not-configured.invalid:25");
+        if (!missing.isEmpty()) {
+            LOG.warn("Mail delivery is NOT started: set {} (planned mails wait in the queue)", String.join(", ", missing));
         }
     }
 }

@@ -42,7 +42,8 @@ class DialfireImportBenchmark {
             try (RunningApp app = RunningApp.start(dataDir, Map.of(
                     "dialfire.base.url", dialfire.baseUrl(),
                     "dialfire.campaign.id", "BENCHCAMPAIGN001",
-                    "dialfire.campaign.token", "bench-token"))) {
+                    "dialfire.campaign.token", "bench-token",
+                    "camel.main.auto-startup-exclude-pattern", "lead-distribution"))) {
                 app.runImportExpectingSuccess(); // warm-up on an empty feed window is not possible: measure the first run
                 db.reset();
                 System.gc();

@@ -1,0 +1,34 @@
+package de.geolead.delivery;
+
+import jakarta.mail.internet.MimeMessage;
+
+import java.time.Instant;
+
+/**
+ * What the delivery route does with one distribution: {@code send} the prepared message,
+ * {@code reschedule} it to the next opening of the delivery window, or nothing ({@code skip}:
+ * recorded as skipped with its reason; {@code drop}: already sent or taken by another consumer).
+ */
+public record Delivery(String action, long distributionId, long leadId, long customerId, String role,
+                       String reason, Instant rescheduleAt, MimeMessage message, String messageId) {
+
+    public static final String SEND = "send";
+    public static final String RESCHEDULE = "reschedule";
+    public static final String SKIP = "skip";
+    public static final String DROP = "drop";
+
+    public long rescheduleAtMillis() {
+        return rescheduleAt.toEpochMilli();
+    }
+
+    /** One log line with ids only (never the agent's address or the homeowner's data). */
+    public String describe() {
+        String who = "Distribution " + distributionId + " (lead " + leadId + ", customer " + customerId + ", " + role + ")";
+        return switch (action) {
+            case SEND -> who + ": mail prepared, Message-ID " + messageId;
+            case RESCHEDULE -> who + ": outside the delivery window, rescheduled to " + rescheduleAt;
+            case SKIP -> who + ": skipped - " + reason;
+            default -> who + ": dropped - " + reason;
+        };
+    }
+}

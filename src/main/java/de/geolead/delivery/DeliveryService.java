@@ -1,0 +1,251 @@
+package de.geolead.delivery;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import de.geolead.distribution.DeliveryWindow;
+import de.geolead.distribution.LeadDistribution;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The database side of sending one lead mail, called by the route {@code lead-delivery}.
+ * At send time it checks again what may have changed since planning (row still pending, agent still
+ * paid, not paused, still covering the PLZ, delivery window open), claims the row so that no other
+ * consumer sends it too, and prepares the MIME message. After the SMTP send the route records the result.
+ */
+public class DeliveryService {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The homeowner fields a mail shows, as Dialfire names them. */
+    private static final List<String> LEAD_FIELDS = List.of("anrede", "vorname", "nachname", "strasse", "plz", "ort",
+            "$phone", "telefon", "email", "objektart", "wohnflaeche", "$comment");
+
+    private final DataSource dataSource;
+    private final DeliveryWindow window;
+    private final LeadMailComposer composer;
+    private final String from;
+    private final Clock clock;
+    private final Session session = Session.getInstance(new Properties());
+
+    public DeliveryService(DataSource dataSource, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock) {
+        this.dataSource = dataSource;
+        this.window = window;
+        this.composer = composer;
+        this.from = from;
+        this.clock = clock;
+    }
+
+    /** Decides what to do with a distribution and, for {@code send}, claims it and builds the message. */
+    public Delivery prepare(long distributionId) {
+        try (Connection c = dataSource.getConnection()) {
+            Row row = load(c, distributionId);
+            if (row == null) {
+                return new Delivery(Delivery.DROP, distributionId, 0, 0, "-", "no such distribution", null, null, null);
+            }
+            if (!"pending".equals(row.status)) {
+                return row.delivery(Delivery.DROP, "already " + row.status, null);
+            }
+            Instant now = clock.instant();
+            if (!window.isOpen(now)) {
+                Instant next = window.nextOpening(now);
+                update(c, "UPDATE lead_distributions SET scheduled_for = ?, enqueued_at = now() WHERE id = ? AND status = 'pending'",
+                        Timestamp.from(next), distributionId);
+                return row.delivery(Delivery.RESCHEDULE, null, next);
+            }
+            String reason = ineligibility(row, now);
+            if (reason != null) {
+                int skipped = update(c, "UPDATE lead_distributions SET status = 'skipped', status_reason = ? WHERE id = ? AND status = 'pending'",
+                        reason, distributionId);
+                return row.delivery(skipped == 1 ? Delivery.SKIP : Delivery.DROP, skipped == 1 ? reason : "taken by another consumer", null);
+            }
+            // compose first: a broken template must not leave the row claimed
+            String messageId = LeadMailMessage.messageIdFor(row.leadId, distributionId, from);
+            LeadMail mail = composer.compose(facts(c, row));
+            MimeMessage message = LeadMailMessage.build(session, from, row.email, mail, row.pdf, messageId);
+            if (update(c, "UPDATE lead_distributions SET status = 'sending', claimed_at = now(), attempts = attempts + 1 "
+                    + "WHERE id = ? AND status = 'pending'", distributionId) != 1) {
+                return row.delivery(Delivery.DROP, "taken by another consumer", null);
+            }
+            return new Delivery(Delivery.SEND, distributionId, row.leadId, row.customerId, row.role, null, null, message, messageId);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Preparing distribution " + distributionId + " failed", e);
+        } catch (MessagingException e) {
+            throw new IllegalStateException("Building the mail of distribution " + distributionId + " failed", e);
+        }
+    }
+
+    public void markSent(long distributionId, String messageId) {
+        execute("UPDATE lead_distributions SET status = 'sent', sent_at = now(), message_id = ?, status_reason = NULL "
+                + "WHERE id = ? AND status = 'sending'", messageId, distributionId);
+    }
+
+    public void markFailed(long distributionId, String error) {
+        String reason = error == null ? "unknown error" : error.length() > 500 ? error.substring(0, 500) : error;
+        execute("UPDATE lead_distributions SET status = 'failed', status_reason = ? WHERE id = ? AND status IN ('pending', 'sending')",
+                reason, distributionId);
+    }
+
+    private String ineligibility(Row row, Instant now) {
+        if (!"paid".equals(row.customerStatus)) {
+            return "customer is " + row.customerStatus + " at send time";
+        }
+        if (row.pausedUntil != null && row.pausedUntil.isAfter(now)) {
+            return "customer paused until " + row.pausedUntil;
+        }
+        if (!row.covered) {
+            return "no active subscription covers PLZ " + row.plz + " at send time";
+        }
+        if (row.pdf == null) {
+            return "the lead sheet is missing";
+        }
+        return null;
+    }
+
+    private Row load(Connection c, long distributionId) throws SQLException {
+        String sql = """
+                SELECT d.lead_id, d.customer_id, d.status, d.role, d.scheduled_for,
+                       c.status AS customer_status, c.paused_until, c.name, c.email,
+                       l.plz, l.contact::text AS contact, p.content AS pdf,
+                       EXISTS (SELECT 1 FROM eligible_coverage e
+                                WHERE e.customer_id = d.customer_id AND e.plz = ANY (?)) AS covered
+                  FROM lead_distributions d
+                  JOIN customers c ON c.id = d.customer_id
+                  JOIN leads l ON l.id = d.lead_id
+                  LEFT JOIN lead_pdfs p ON p.lead_id = l.id
+                 WHERE d.id = ?
+                """;
+        // the PLZ is needed for the prefixes, so read it first (one small extra query)
+        String plz = plzOf(c, distributionId);
+        if (plz == null) {
+            return null;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("text", LeadDistribution.prefixes(plz).toArray()));
+            ps.setLong(2, distributionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                Row row = new Row();
+                row.distributionId = distributionId;
+                row.leadId = rs.getLong("lead_id");
+                row.customerId = rs.getLong("customer_id");
+                row.status = rs.getString("status");
+                row.role = rs.getString("role");
+                row.scheduledFor = rs.getTimestamp("scheduled_for").toInstant();
+                row.customerStatus = rs.getString("customer_status");
+                Timestamp paused = rs.getTimestamp("paused_until");
+                row.pausedUntil = paused == null ? null : paused.toInstant();
+                row.name = rs.getString("name");
+                row.email = rs.getString("email");
+                row.plz = rs.getString("plz");
+                row.contact = rs.getString("contact");
+                row.pdf = rs.getBytes("pdf");
+                row.covered = rs.getBoolean("covered");
+                return row;
+            }
+        }
+    }
+
+    private static String plzOf(Connection c, long distributionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT l.plz FROM lead_distributions d JOIN leads l ON l.id = d.lead_id WHERE d.id = ?")) {
+            ps.setLong(1, distributionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? (rs.getString(1) == null ? "" : rs.getString(1)) : null;
+            }
+        }
+    }
+
+    private MailFacts facts(Connection c, Row row) throws SQLException {
+        Map<String, String> fields = leadFields(row.contact);
+        Instant exclusiveUntil = null;
+        int others = 0;
+        if ("head_start".equals(row.role)) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*), min(scheduled_for) FROM lead_distributions WHERE lead_id = ? AND role = 'follower'")) {
+                ps.setLong(1, row.leadId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    others = rs.getInt(1);
+                    Timestamp until = rs.getTimestamp(2);
+                    exclusiveUntil = until == null ? null : until.toInstant();
+                }
+            }
+        }
+        Instant sharedSince = "follower".equals(row.role) ? row.scheduledFor : null;
+        return new MailFacts(row.leadId, row.distributionId, row.plz, fields.getOrDefault("ort", ""), fields,
+                row.name, row.role, exclusiveUntil, others, sharedSince);
+    }
+
+    private static Map<String, String> leadFields(String contactJson) {
+        Map<String, Object> contact;
+        try {
+            contact = JSON.readValue(contactJson, new TypeReference<>() { });
+        } catch (IOException e) {
+            throw new IllegalStateException("Stored contact is not valid JSON", e);
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String key : LEAD_FIELDS) {
+            Object value = contact.get(key);
+            if (value != null && !value.toString().isBlank()) {
+                fields.put(key, value.toString().trim());
+            }
+        }
+        return fields;
+    }
+
+    private int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private void execute(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection()) {
+            update(c, sql, args);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    /** The distribution with everything the checks and the mail need. */
+    private static final class Row {
+        long distributionId;
+        long leadId;
+        long customerId;
+        String status;
+        String role;
+        Instant scheduledFor;
+        String customerStatus;
+        Instant pausedUntil;
+        String name;
+        String email;
+        String plz;
+        String contact;
+        byte[] pdf;
+        boolean covered;
+
+        Delivery delivery(String action, String reason, Instant rescheduleAt) {
+            return new Delivery(action, distributionId, leadId, customerId, role, reason, rescheduleAt, null, null);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package de.geolead.distribution;
+
+import de.geolead.lead.LeadStatus;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes a lead's distribution plan in one transaction: one {@code lead_distributions} row per
+ * recipient (UNIQUE(lead_id, customer_id)) and the lead's status. The lead row is locked first,
+ * so concurrent consumers, redeliveries and restarts can never plan a lead twice.
+ */
+public class DistributionStore {
+
+    /** A planned mail that needs a message on the deliveries queue. */
+    public record Scheduled(long distributionId, long customerId, Instant scheduledFor, String role) {
+        public long scheduledForMillis() {
+            return scheduledFor.toEpochMilli();
+        }
+    }
+
+    /**
+     * @param leadStatus   the lead's status after this call ({@code missing} if there is no such lead)
+     * @param newlyPlanned whether this call planned the lead (false: it was planned before, or is not plannable)
+     * @param toEnqueue    the lead's mails still pending, to (re-)enqueue; duplicates are harmless downstream
+     */
+    public record Outcome(long leadId, String leadStatus, boolean newlyPlanned, List<Scheduled> toEnqueue) {
+
+        /** One log line: lead, status and who gets it when; ids only. */
+        public String describe() {
+            StringBuilder line = new StringBuilder("Lead ").append(leadId()).append(": ");
+            if (!newlyPlanned()) {
+                line.append("already ").append(leadStatus());
+                if (!toEnqueue().isEmpty()) {
+                    line.append(", re-enqueuing ").append(toEnqueue().size()).append(" pending mail(s)");
+                }
+                return line.toString();
+            }
+            if (toEnqueue().isEmpty()) {
+                return line.append(leadStatus()).append(" (no paying agent covers its PLZ)").toString();
+            }
+            line.append("distributed to");
+            for (Scheduled s : toEnqueue()) {
+                line.append(" customer ").append(s.customerId()).append(" (").append(s.role()).append(" at ").append(s.scheduledFor()).append(")");
+            }
+            return line.toString();
+        }
+    }
+
+    private final DataSource dataSource;
+
+    public DistributionStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public Outcome save(long leadId, DistributionPlan plan) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Outcome outcome = save(c, leadId, plan);
+                c.commit();
+                return outcome;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Saving the distribution of lead " + leadId + " failed", e);
+        }
+    }
+
+    private Outcome save(Connection c, long leadId, DistributionPlan plan) throws SQLException {
+        String status = lockLead(c, leadId);
+        if (status == null) {
+            return new Outcome(leadId, "missing", false, List.of());
+        }
+        if (LeadStatus.DISTRIBUTED.equals(status)) {
+            return new Outcome(leadId, status, false, pending(c, leadId));
+        }
+        if (!LeadStatus.PENDING.equals(status) && !LeadStatus.UNASSIGNED.equals(status)) {
+            return new Outcome(leadId, status, false, List.of());
+        }
+        if (plan.isUnassigned()) {
+            update(c, "UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "
+                    + "status_reason = 'no paying agent covers this PLZ', updated_at = now() WHERE id = ?", leadId);
+            return new Outcome(leadId, LeadStatus.UNASSIGNED, true, List.of());
+        }
+        String insert = """
+                INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, role, status, enqueued_at)
+                VALUES (?, ?, ?, ?, 'pending', now())
+                ON CONFLICT (lead_id, customer_id) DO NOTHING
+                """;
+        try (PreparedStatement ps = c.prepareStatement(insert)) {
+            for (PlannedDelivery delivery : plan.deliveries()) {
+                ps.setLong(1, leadId);
+                ps.setLong(2, delivery.customerId());
+                ps.setTimestamp(3, Timestamp.from(delivery.scheduledFor()));
+                ps.setString(4, delivery.role());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        update(c, "UPDATE leads SET status = 'distributed', status_reason = NULL, processed_at = now(), updated_at = now() WHERE id = ?", leadId);
+        return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(c, leadId));
+    }
+
+    private static String lockLead(Connection c, long leadId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM leads WHERE id = ? FOR UPDATE")) {
+            ps.setLong(1, leadId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    private static List<Scheduled> pending(Connection c, long leadId) throws SQLException {
+        String sql = "SELECT id, customer_id, scheduled_for, role FROM lead_distributions WHERE lead_id = ? AND status = 'pending' ORDER BY scheduled_for, id";
+        List<Scheduled> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, leadId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Scheduled(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getString(4)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void update(Connection c, String sql, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+    }
+}

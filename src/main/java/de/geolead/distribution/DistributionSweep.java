@@ -1,0 +1,97 @@
+package de.geolead.distribution;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The hourly safety net behind the queues, called by the route {@code distribution-sweep}.
+ * Each step claims its rows with {@code FOR UPDATE SKIP LOCKED} in one statement, so two Geolead
+ * instances sweeping at once never work on the same row.
+ */
+public class DistributionSweep {
+
+    private final DataSource dataSource;
+    private final Duration unassignedRetry;
+    private final Duration grace;
+    private final int batchSize;
+
+    public DistributionSweep(DataSource dataSource, Duration unassignedRetry, Duration grace, int batchSize) {
+        this.dataSource = dataSource;
+        this.unassignedRetry = unassignedRetry;
+        this.grace = grace;
+        this.batchSize = batchSize;
+    }
+
+    /** Unassigned leads that found no paying agent for longer than the retry period become {@code expired}. */
+    public List<Long> expireUnassigned() {
+        return ids("""
+                WITH due AS (SELECT id FROM leads
+                              WHERE status = 'unassigned' AND unassigned_since <= now() - ?::interval
+                              ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                UPDATE leads l SET status = 'expired', updated_at = now(),
+                       status_reason = 'no paying agent covered this PLZ within ' || ?
+                  FROM due WHERE l.id = due.id
+                RETURNING l.id
+                """, interval(unassignedRetry), batchSize, readable(unassignedRetry));
+    }
+
+    /** Pending and unassigned leads not touched for the grace period: to plan (again). */
+    public List<Long> leadsToPlan() {
+        return ids("""
+                WITH due AS (SELECT id FROM leads
+                              WHERE status IN ('pending', 'unassigned') AND updated_at <= now() - ?::interval
+                              ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                UPDATE leads l SET updated_at = now() FROM due WHERE l.id = due.id
+                RETURNING l.id
+                """, interval(grace), batchSize);
+    }
+
+    /**
+     * Mails that should have gone out a grace period ago but are still pending (the broker lost or
+     * never got their message), or whose sender vanished mid-send: back to pending, to enqueue again.
+     */
+    public List<Long> lostDeliveries() {
+        return ids("""
+                WITH due AS (SELECT id FROM lead_distributions
+                              WHERE (status = 'pending' AND GREATEST(scheduled_for, COALESCE(enqueued_at, scheduled_for)) <= now() - ?::interval)
+                                 OR (status = 'sending' AND claimed_at <= now() - ?::interval)
+                              ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                UPDATE lead_distributions d SET status = 'pending', claimed_at = NULL, enqueued_at = now()
+                  FROM due WHERE d.id = due.id
+                RETURNING d.id
+                """, interval(grace), interval(grace), batchSize);
+    }
+
+    /** P7D rather than Duration's PT168H. */
+    static String readable(Duration duration) {
+        long days = duration.toDays();
+        return days > 0 && duration.equals(Duration.ofDays(days)) ? "P" + days + "D" : duration.toString();
+    }
+
+    private static String interval(Duration duration) {
+        return duration.toMillis() + " milliseconds";
+    }
+
+    private List<Long> ids(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Distribution sweep failed", e);
+        }
+    }
+}

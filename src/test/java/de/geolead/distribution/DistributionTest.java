@@ -1,0 +1,359 @@
+package de.geolead.distribution;
+
+import de.geolead.config.Infrastructure;
+import de.geolead.lead.LeadSheetPdf;
+import de.geolead.simulator.dialfire.DialfireSimulator;
+import de.geolead.simulator.dialfire.LeadSheetPdfGenerator;
+import de.geolead.testing.Mailbox;
+import de.geolead.testing.RunningApp;
+import de.geolead.testing.TestData;
+import de.geolead.testing.TestDatabase;
+import jakarta.mail.internet.MimeMessage;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Distribution and delivery end to end with the real routes, PostgreSQL, embedded Artemis (scheduled
+ * delivery) and a real SMTP server. The head start is 3 s here instead of 3 days.
+ */
+class DistributionTest {
+
+    static final Duration HEAD_START = Duration.ofSeconds(3);
+
+    @TempDir
+    static Path dataDir;
+    static Mailbox mailbox;
+    static DialfireSimulator dialfire;
+    static RunningApp app;
+    static final TestDatabase db = TestDatabase.get();
+    static final TestData data = new TestData(db);
+
+    @BeforeAll
+    static void start() {
+        mailbox = new Mailbox();
+        dialfire = DialfireSimulator.start(0, "DISTRIBUTIONCAMP", "distribution-token");
+        app = startApp();
+    }
+
+    static RunningApp startApp() {
+        Map<String, String> props = new HashMap<>();
+        props.put("smtp.host", "127.0.0.1");
+        props.put("smtp.port", Integer.toString(mailbox.port()));
+        props.put("smtp.from", "leads@geolead.test");
+        props.put("geolead.head.start", HEAD_START.toString());
+        props.put("geolead.delivery.window", "00:00-24:00");
+        props.put("geolead.mail.attempts", "4");
+        props.put("geolead.mail.backoff", "PT0.5S");
+        props.put("geolead.sweep.grace", "PT1S");
+        props.put("geolead.sweep.cron", RunningApp.NEVER);
+        props.put("dialfire.base.url", dialfire.baseUrl());
+        props.put("dialfire.campaign.id", "DISTRIBUTIONCAMP");
+        props.put("dialfire.campaign.token", "distribution-token");
+        return RunningApp.start(dataDir, props);
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+        dialfire.close();
+        mailbox.close();
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        db.reset();
+        dialfire.reset();
+        mailbox.clear();
+    }
+
+    static void publish(long leadId) {
+        ProducerTemplate producer = app.context().createProducerTemplate();
+        producer.sendBody("jms:queue:geolead.leads.new", Long.toString(leadId));
+    }
+
+    static List<Map<String, Object>> distributions(long leadId) {
+        return db.rows("SELECT * FROM lead_distributions WHERE lead_id = ? ORDER BY id", leadId);
+    }
+
+    static void awaitMails(int count) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> mailbox.messages().size() >= count);
+    }
+
+    @Test
+    void oneSubscriberGetsOneMailWithTheLeadSheetAttachedByteForByte() throws Exception {
+        long agent = data.customer("Anna Makler", "paid");
+        data.subscription(agent, "80331");
+        byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "80331", "ort", "München"));
+        long lead = data.lead("80331", "München", pdf);
+
+        publish(lead);
+
+        awaitMails(1);
+        MimeMessage mail = mailbox.messages().get(0);
+        assertThat(mail.getAllRecipients()[0].toString()).isEqualTo(data.email(agent));
+        assertThat(mail.getSubject()).contains("80331").contains("München").doesNotContain("Muster");
+        Mailbox.Attachment attachment = Mailbox.attachment(mail);
+        assertThat(attachment.fileName()).isEqualTo("Lead-80331-" + lead + ".pdf");
+        assertThat(LeadSheetPdf.sha256Hex(attachment.bytes())).isEqualTo(LeadSheetPdf.sha256Hex(pdf));
+        await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(distributions(lead).get(0).get("status")));
+        Map<String, Object> row = distributions(lead).get(0);
+        assertThat(row.get("role")).isEqualTo("only");
+        assertThat(row.get("message_id")).isEqualTo(mail.getMessageID());
+        assertThat(db.row("SELECT status FROM leads WHERE id = ?", lead).get("status")).isEqualTo("distributed");
+    }
+
+    @Test
+    void threeSubscribersOneAtOnceTheOthersAfterTheHeadStartAndTheNextLeadRotates() throws Exception {
+        long a = data.customer("Agent A", "paid");
+        long b = data.customer("Agent B", "paid");
+        long c = data.customer("Agent C", "paid");
+        for (long agent : List.of(a, b, c)) {
+            data.subscription(agent, "10115");
+        }
+        long lead = data.lead("10115", "Berlin");
+        Instant published = Instant.now();
+
+        publish(lead);
+
+        awaitMails(1);
+        // nobody else during the head start
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofMillis(2000)).until(() -> mailbox.messages().size() == 1);
+        String first = mailbox.messages().get(0).getAllRecipients()[0].toString();
+        assertThat(mailbox.messages().get(0).getContent().toString()).isNotEmpty();
+
+        awaitMails(3);
+        assertThat(mailbox.messages()).hasSize(3);
+        List<Map<String, Object>> rows = distributions(lead);
+        assertThat(rows).extracting(r -> r.get("status")).containsOnly("sent");
+        Map<String, Object> headStart = rows.stream().filter(r -> "head_start".equals(r.get("role"))).findFirst().orElseThrow();
+        assertThat(data.email((Long) headStart.get("customer_id"))).isEqualTo(first);
+        for (Map<String, Object> row : rows) {
+            if ("follower".equals(row.get("role"))) {
+                Instant sentAt = ((Timestamp) row.get("sent_at")).toInstant();
+                assertThat(sentAt).as("a follower gets it only after the head start").isAfterOrEqualTo(published.plus(HEAD_START));
+            }
+        }
+
+        long next = data.lead("10115", "Berlin");
+        mailbox.clear();
+        publish(next);
+
+        awaitMails(1);
+        String secondFirst = mailbox.messages().get(0).getAllRecipients()[0].toString();
+        assertThat(secondFirst).as("fair rotation").isNotEqualTo(first);
+    }
+
+    @Test
+    void prefixSubscriptionsMatchAndExpiredCanceledUnpaidOrPausedAgentsGetNothing() {
+        long prefix = data.customer("Prefix Agent", "paid");
+        data.subscription(prefix, "80");
+        long expired = data.customer("Expired Agent", "paid");
+        db.update("INSERT INTO subscriptions (customer_id, plz, start_date, end_date, status) VALUES (?, '80331', now() - interval '30 days', now() - interval '1 day', 'active')", expired);
+        long canceled = data.customer("Canceled Agent", "paid");
+        db.update("INSERT INTO subscriptions (customer_id, plz, start_date, status) VALUES (?, '80331', now() - interval '30 days', 'canceled')", canceled);
+        long unpaid = data.customer("Unpaid Agent", "unpaid");
+        data.subscription(unpaid, "80331");
+        long paused = data.customer("Paused Agent", "paid");
+        data.subscription(paused, "803");
+        db.update("UPDATE customers SET paused_until = now() + interval '7 days' WHERE id = ?", paused);
+        long otherRegion = data.customer("Other Region", "paid");
+        data.subscription(otherRegion, "81");
+        long lead = data.lead("80331", "München");
+
+        publish(lead);
+
+        awaitMails(1);
+        await().during(Duration.ofMillis(HEAD_START.toMillis() + 1000)).atMost(Duration.ofSeconds(6)).until(() -> mailbox.messages().size() == 1);
+        assertThat(mailbox.messagesTo(data.email(prefix))).hasSize(1);
+        assertThat(distributions(lead)).extracting(r -> r.get("customer_id")).containsExactly(prefix);
+    }
+
+    @Test
+    void anAgentWhoStopsPayingDuringTheHeadStartIsSkippedAtSendTime() {
+        long a = data.customer("Payer A", "paid");
+        long b = data.customer("Payer B", "paid");
+        data.subscription(a, "20095");
+        data.subscription(b, "20095");
+        long lead = data.lead("20095", "Hamburg");
+
+        publish(lead);
+
+        awaitMails(1);
+        Map<String, Object> follower = distributions(lead).stream().filter(r -> "follower".equals(r.get("role"))).findFirst().orElseThrow();
+        db.update("UPDATE customers SET status = 'past_due' WHERE id = ?", follower.get("customer_id"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                "skipped".equals(db.row("SELECT status FROM lead_distributions WHERE id = ?", follower.get("id")).get("status")));
+        assertThat((String) db.row("SELECT status_reason FROM lead_distributions WHERE id = ?", follower.get("id")).get("status_reason"))
+                .contains("past_due");
+        assertThat(mailbox.messages()).hasSize(1);
+    }
+
+    @Test
+    void aLeadIsNeverDistributedTwiceEvenWhenItsMessageArrivesManyTimes() {
+        long a = data.customer("Twice A", "paid");
+        long b = data.customer("Twice B", "paid");
+        long c = data.customer("Twice C", "paid");
+        for (long agent : List.of(a, b, c)) {
+            data.subscription(agent, "50667");
+        }
+        long lead = data.lead("50667", "Köln");
+
+        for (int i = 0; i < 5; i++) {
+            publish(lead);
+        }
+
+        awaitMails(3);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> mailbox.messages().size() == 3);
+        assertThat(distributions(lead)).hasSize(3).extracting(r -> r.get("status")).containsOnly("sent");
+        for (long agent : List.of(a, b, c)) {
+            assertThat(mailbox.messagesTo(data.email(agent))).as("one mail per agent").hasSize(1);
+        }
+    }
+
+    @Test
+    void aLeadWithoutPayingAgentsIsKeptUnassigned() {
+        long lead = data.lead("01067", "Dresden");
+
+        publish(lead);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "unassigned".equals(db.row("SELECT status FROM leads WHERE id = ?", lead).get("status")));
+        assertThat(db.row("SELECT unassigned_since FROM leads WHERE id = ?", lead).get("unassigned_since")).isNotNull();
+        assertThat(distributions(lead)).isEmpty();
+    }
+
+    @Test
+    void smtpDownForAWhileIsRetriedAndTheMailSentOnce() throws Exception {
+        long agent = data.customer("Patient Agent", "paid");
+        data.subscription(agent, "04109");
+        long lead = data.lead("04109", "Leipzig");
+        mailbox.stop();
+        try {
+            publish(lead);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !distributions(lead).isEmpty()
+                    && "sending".equals(distributions(lead).get(0).get("status")));
+            Thread.sleep(1200);
+        } finally {
+            mailbox.start();
+        }
+
+        awaitMails(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(distributions(lead).get(0).get("status")));
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> mailbox.messages().size() == 1);
+    }
+
+    @Test
+    void smtpRefusingEveryAttemptMarksTheMailFailedAndDeadLettersIt() {
+        long agent = data.customer("Unlucky Agent", "paid");
+        data.subscription(agent, "99998");
+        long lead = data.lead("99998", "Nirgendwo");
+        app.drainQueue("geolead.deliveries.DLQ");
+        mailbox.stop();
+        try {
+            publish(lead);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !distributions(lead).isEmpty()
+                    && "failed".equals(distributions(lead).get(0).get("status")));
+        } finally {
+            mailbox.start();
+        }
+        Map<String, Object> row = distributions(lead).get(0);
+        assertThat((String) row.get("status_reason")).isNotBlank();
+        assertThat(app.drainQueue("geolead.deliveries.DLQ")).containsExactly(row.get("id").toString());
+        assertThat(mailbox.messages()).isEmpty();
+    }
+
+    @Test
+    void theSweepRecoversAMailWhoseMessageTheBrokerLost() throws Exception {
+        long agent = data.customer("Recovered Agent", "paid");
+        data.subscription(agent, "70173");
+        long lead = data.lead("70173", "Stuttgart");
+        app.context().getRouteController().stopRoute("lead-delivery");
+        try {
+            publish(lead);
+            await().atMost(Duration.ofSeconds(10)).until(() -> distributions(lead).size() == 1);
+            long removed = app.bean("infrastructure", Infrastructure.class).embeddedBroker().server().getActiveMQServer()
+                    .locateQueue(SimpleString.of("geolead.deliveries")).deleteAllReferences();
+            assertThat(removed).isEqualTo(1);
+        } finally {
+            app.context().getRouteController().startRoute("lead-delivery");
+        }
+        Thread.sleep(1500); // past the sweep's grace period
+        assertThat(mailbox.messages()).isEmpty();
+
+        app.context().createProducerTemplate().sendBody("direct:distribution-sweep-run", null);
+
+        awaitMails(1);
+        assertThat(mailbox.messagesTo(data.email(agent))).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(distributions(lead).get(0).get("status")));
+    }
+
+    @Test
+    void theSweepExpiresLeadsThatStayedUnassignedTooLong() {
+        long lead = data.lead("01069", "Dresden");
+        db.update("UPDATE leads SET status = 'unassigned', unassigned_since = now() - interval '8 days' WHERE id = ?", lead);
+
+        app.context().createProducerTemplate().sendBody("direct:distribution-sweep-run", null);
+
+        Map<String, Object> row = db.row("SELECT status, status_reason FROM leads WHERE id = ?", lead);
+        assertThat(row.get("status")).isEqualTo("expired");
+        assertThat((String) row.get("status_reason")).contains("P7D");
+    }
+
+    @Test
+    void aDelayedDeliveryPendingWhileTheBrokerRestartsIsDeliveredExactlyOnce() {
+        long a = data.customer("Restart A", "paid");
+        long b = data.customer("Restart B", "paid");
+        data.subscription(a, "28195");
+        data.subscription(b, "28195");
+        long lead = data.lead("28195", "Bremen");
+        publish(lead);
+        awaitMails(1);
+
+        app.close(); // stops the embedded broker with the follower's scheduled message in its journal
+        try {
+            Thread.sleep(HEAD_START.toMillis() + 500); // the follower falls due while everything is down
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        app = startApp();
+
+        awaitMails(2);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> mailbox.messages().size() == 2);
+        assertThat(mailbox.messagesTo(data.email(a))).hasSize(1);
+        assertThat(mailbox.messagesTo(data.email(b))).hasSize(1);
+        assertThat(distributions(lead)).extracting(r -> r.get("status")).containsOnly("sent");
+    }
+
+    @Test
+    void endToEndADialfireContactBecomesAMailWithItsPdf() throws Exception {
+        long agent = data.customer("E2E Agent", "paid");
+        data.subscription(agent, "60311");
+        byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "60311", "ort", "Frankfurt am Main"));
+        dialfire.putResource("leads/e2e.pdf", pdf, "application/pdf");
+        String contact = dialfire.addContact("anrufen", Map.of("plz", "60311", "ort", "Frankfurt am Main", "vorname", "Eva", "pdf_url", "leads/e2e.pdf"));
+        dialfire.succeed(contact, "anrufen");
+
+        app.runImportExpectingSuccess();
+
+        awaitMails(1);
+        MimeMessage mail = mailbox.messagesTo(data.email(agent)).get(0);
+        assertThat(Mailbox.attachment(mail).bytes()).isEqualTo(pdf);
+        assertThat(mail.getSubject()).contains("60311");
+    }
+}

@@ -1,0 +1,109 @@
+package de.geolead.testing;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.MimeMessage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A real SMTP server (GreenMail) on a fixed loopback port that tests can stop and start again. */
+public final class Mailbox implements AutoCloseable {
+
+    private final int port;
+    private GreenMail greenMail;
+
+    public Mailbox() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public void start() {
+        greenMail = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        greenMail.start();
+    }
+
+    public void stop() {
+        greenMail.stop();
+    }
+
+    public List<MimeMessage> messages() {
+        return List.of(greenMail.getReceivedMessages());
+    }
+
+    public List<MimeMessage> messagesTo(String address) {
+        List<MimeMessage> result = new ArrayList<>();
+        for (MimeMessage message : messages()) {
+            try {
+                if (message.getAllRecipients()[0].toString().equals(address)) {
+                    result.add(message);
+                }
+            } catch (jakarta.mail.MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return result;
+    }
+
+    public void clear() {
+        try {
+            greenMail.purgeEmailFromAllMailboxes();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The first attachment of a message: its file name and bytes. */
+    public record Attachment(String fileName, byte[] bytes) {}
+
+    public static Attachment attachment(MimeMessage message) {
+        try {
+            Attachment found = find(message.getContent());
+            if (found == null) {
+                throw new AssertionError("message has no attachment");
+            }
+            return found;
+        } catch (IOException | jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Attachment find(Object content) throws IOException, jakarta.mail.MessagingException {
+        if (!(content instanceof Multipart multipart)) {
+            return null;
+        }
+        for (int i = 0; i < multipart.getCount(); i++) {
+            BodyPart part = multipart.getBodyPart(i);
+            if (Part.ATTACHMENT.equalsIgnoreCase(part.getDisposition())) {
+                try (InputStream in = part.getInputStream()) {
+                    return new Attachment(part.getFileName(), in.readAllBytes());
+                }
+            }
+            Attachment nested = find(part.getContent());
+            if (nested != null) {
+                return nested;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        greenMail.stop();
+    }
+}
