@@ -159,19 +159,17 @@ public final class GeoleadSettings {
 
     /** The environment variables the mail delivery needs but that are empty. */
     public List<String> missingSmtpSettings() {
-        List<String> missing = new ArrayList<>();
-        for (String key : List.of("smtp.host", "smtp.port", "smtp.from")) {
-            if (get(key).isEmpty()) {
-                missing.add(KEYS.get(key));
-            }
-        }
-        return missing;
+        return missing("smtp.host", "smtp.port", "smtp.from");
     }
 
     /** The environment variables the Dialfire import needs but that are empty. */
     public List<String> missingDialfireSettings() {
+        return missing("dialfire.base.url", "dialfire.campaign.id", "dialfire.campaign.token");
+    }
+
+    private List<String> missing(String... keys) {
         List<String> missing = new ArrayList<>();
-        for (String key : List.of("dialfire.base.url", "dialfire.campaign.id", "dialfire.campaign.token")) {
+        for (String key : keys) {
             if (get(key).isEmpty()) {
                 missing.add(KEYS.get(key));
             }
