@@ -42,6 +42,10 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .setDeadLetterAddress(org.apache.activemq.artemis.api.core.SimpleString.of(DEAD_LETTER_QUEUE))
                 .setExpiryAddress(org.apache.activemq.artemis.api.core.SimpleString.of("geolead.expired"))
                 .setAutoCreateDeadLetterResources(false)
+                // a message whose processing failed comes back after 1 s, 2 s, 4 s … (at most 1 min), 10 times
+                .setRedeliveryDelay(1000)
+                .setRedeliveryMultiplier(2.0)
+                .setMaxRedeliveryDelay(60_000)
                 .setMaxDeliveryAttempts(10));
         EmbeddedActiveMQ server = new EmbeddedActiveMQ();
         server.setConfiguration(config);

@@ -1,5 +1,12 @@
 package de.geolead.config;
 
+import com.stripe.StripeClient;
+import com.stripe.net.Webhook;
+import de.geolead.billing.BillingStore;
+import de.geolead.billing.PaymentCheck;
+import de.geolead.billing.StripeEventProcessor;
+import de.geolead.billing.StripeSubscriptions;
+import de.geolead.billing.StripeWebhook;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
 import de.geolead.dialfire.DialfireClient;
@@ -82,6 +89,35 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("deliveryService", new DeliveryService(infrastructure.dataSource(), window,
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC()));
         configureMail(context, settings);
+        configureBilling(context, registry, settings, infrastructure);
+    }
+
+    /** Stripe client, webhook receiver, event processor and daily check; each part runs once its secret is set. */
+    private static void configureBilling(CamelContext context, Registry registry, GeoleadSettings settings, Infrastructure infrastructure) {
+        BillingStore store = new BillingStore(infrastructure.dataSource());
+        StripeClient client = StripeClient.builder()
+                .setApiKey(settings.stripeApiKey().isEmpty() ? "sk_unset" : settings.stripeApiKey())
+                .setApiBase(settings.stripeApiBase())
+                // the builder's default is 0: no retry at all
+                .setMaxNetworkRetries(settings.stripeRetries())
+                .setConnectTimeout(10_000)
+                .setReadTimeout(30_000)
+                .build();
+        StripeSubscriptions stripe = new StripeSubscriptions(client);
+        registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
+        registry.bind("stripeEventProcessor", new StripeEventProcessor(stripe, store));
+        registry.bind("paymentCheck", new PaymentCheck(stripe, store));
+
+        boolean webhook = !settings.stripeWebhookSecret().isEmpty();
+        boolean api = !settings.stripeApiKey().isEmpty();
+        context.getPropertiesComponent().addOverrideProperty("geolead.webhook.enabled", Boolean.toString(webhook));
+        context.getPropertiesComponent().addOverrideProperty("geolead.billing.enabled", Boolean.toString(api));
+        if (!webhook) {
+            LOG.warn("Stripe webhook is NOT started: set STRIPE_WEBHOOK_SECRET");
+        }
+        if (!api) {
+            LOG.warn("Stripe event processing and the daily payment check are NOT started: set STRIPE_API_KEY");
+        }
     }
 
     /** SMTP credentials, STARTTLS and timeouts on the smtp component; redelivery numbers for the route configuration. */

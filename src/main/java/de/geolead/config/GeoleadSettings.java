@@ -29,6 +29,7 @@ public final class GeoleadSettings {
         KEYS.put("geolead.broker.password", "GEOLEAD_BROKER_PASSWORD");
         KEYS.put("geolead.dev.mode", "GEOLEAD_DEV_MODE");
         KEYS.put("geolead.http.port", "GEOLEAD_HTTP_PORT");
+        KEYS.put("geolead.http.bind", "GEOLEAD_HTTP_BIND");
         KEYS.put("dialfire.base.url", "DIALFIRE_BASE_URL");
         KEYS.put("dialfire.campaign.id", "DIALFIRE_CAMPAIGN_ID");
         KEYS.put("dialfire.campaign.token", "DIALFIRE_CAMPAIGN_TOKEN");
@@ -65,6 +66,8 @@ public final class GeoleadSettings {
         KEYS.put("stripe.api.key", "STRIPE_API_KEY");
         KEYS.put("stripe.webhook.secret", "STRIPE_WEBHOOK_SECRET");
         KEYS.put("stripe.api.base", "STRIPE_API_BASE");
+        KEYS.put("geolead.stripe.retries", "GEOLEAD_STRIPE_RETRIES");
+        KEYS.put("geolead.payment.check.cron", "GEOLEAD_PAYMENT_CHECK_CRON");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -156,6 +159,11 @@ public final class GeoleadSettings {
     public String smtpPassword() { return get("smtp.password"); }
     public String smtpFrom() { return get("smtp.from"); }
     public boolean smtpStartTls() { return Boolean.parseBoolean(get("smtp.starttls")); }
+
+    public String stripeApiKey() { return get("stripe.api.key"); }
+    public String stripeWebhookSecret() { return get("stripe.webhook.secret"); }
+    public String stripeApiBase() { return get("stripe.api.base").replaceAll("/+$", ""); }
+    public int stripeRetries() { return Math.max(0, integer("geolead.stripe.retries")); }
 
     /** The environment variables the mail delivery needs but that are empty. */
     public List<String> missingSmtpSettings() {

@@ -73,6 +73,20 @@ public final class PlzRules {
     private PlzRules() {
     }
 
+    /**
+     * True if a subscription may cover this: a valid PLZ, or a prefix of one to four digits
+     * ("80" covers 80000-80999). Used for the {@code plz} metadata of Stripe subscriptions.
+     */
+    public static boolean isValidCoverage(String plzOrPrefix) {
+        if (plzOrPrefix == null || plzOrPrefix.isEmpty() || plzOrPrefix.length() > 5) {
+            return false;
+        }
+        if (plzOrPrefix.length() == 5) {
+            return isValid(plzOrPrefix);
+        }
+        return plzOrPrefix.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
     /** True if {@code plz} is exactly five ASCII digits between 01001 and 99998. */
     public static boolean isValid(String plz) {
         if (plz == null || plz.length() != 5) {

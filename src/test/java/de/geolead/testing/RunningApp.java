@@ -43,10 +43,21 @@ public final class RunningApp implements AutoCloseable {
         props.put("geolead.db.user", db.user());
         props.put("geolead.db.password", db.password());
         props.put("geolead.broker.url", "");
+        props.put("geolead.http.bind", "127.0.0.1");
         props.put("geolead.import.cron", NEVER);
         props.put("geolead.import.http.backoff", "PT0.02S");
         props.put("geolead.import.http.attempts", "3");
+        props.put("geolead.http.port", Integer.toString(freePort()));
         return props;
+    }
+
+    /** A loopback port nobody listens on right now. */
+    public static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public static RunningApp start(Path dataDir, Map<String, String> overrides) {

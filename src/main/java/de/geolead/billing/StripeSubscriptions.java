@@ -1,0 +1,99 @@
+package de.geolead.billing;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.InvalidRequestException;
+import com.stripe.exception.StripeException;
+import com.stripe.model.Customer;
+import com.stripe.model.Subscription;
+import com.stripe.model.SubscriptionItem;
+import com.stripe.param.SubscriptionListParams;
+import de.geolead.lead.PlzRules;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads subscriptions and customers from the Stripe API (the truth, whatever order events came in)
+ * and turns them into {@link SubscriptionFacts}. Since API version 2025-03-31 the billing period lives
+ * on the subscription items.
+ */
+public class StripeSubscriptions {
+
+    /** A Stripe customer's name and e-mail. */
+    public record CustomerFacts(String stripeCustomerId, String name, String email) {}
+
+    private final StripeClient client;
+
+    public StripeSubscriptions(StripeClient client) {
+        this.client = client;
+    }
+
+    /** The subscription as Stripe has it now; empty if Stripe does not know it. */
+    public Optional<Subscription> retrieve(String subscriptionId) throws StripeException {
+        try {
+            return Optional.of(client.v1().subscriptions().retrieve(subscriptionId));
+        } catch (InvalidRequestException e) {
+            if ("resource_missing".equals(e.getCode())) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** All subscriptions of a customer, canceled ones included, every page. */
+    public List<Subscription> listAll(String stripeCustomerId) throws StripeException {
+        SubscriptionListParams params = SubscriptionListParams.builder()
+                .setCustomer(stripeCustomerId)
+                .setStatus(SubscriptionListParams.Status.ALL)
+                .setLimit(100L)
+                .build();
+        List<Subscription> all = new ArrayList<>();
+        for (Subscription subscription : client.v1().subscriptions().list(params).autoPagingIterable()) {
+            all.add(subscription);
+        }
+        return all;
+    }
+
+    public CustomerFacts customer(String stripeCustomerId) throws StripeException {
+        Customer customer = client.v1().customers().retrieve(stripeCustomerId);
+        return new CustomerFacts(customer.getId(), customer.getName(), customer.getEmail());
+    }
+
+    /** The subscription's PLZ (metadata {@code plz} of the subscription, else of its first item), if valid. */
+    public static Optional<String> plz(Subscription subscription) {
+        String plz = subscription.getMetadata() == null ? null : subscription.getMetadata().get("plz");
+        if ((plz == null || plz.isBlank()) && subscription.getItems() != null && !subscription.getItems().getData().isEmpty()) {
+            SubscriptionItem item = subscription.getItems().getData().get(0);
+            plz = item.getMetadata() == null ? null : item.getMetadata().get("plz");
+        }
+        plz = plz == null ? null : plz.trim();
+        return PlzRules.isValidCoverage(plz) ? Optional.of(plz) : Optional.empty();
+    }
+
+    /** The raw {@code plz} metadata, for error messages. */
+    public static String rawPlz(Subscription subscription) {
+        return subscription.getMetadata() == null ? null : subscription.getMetadata().get("plz");
+    }
+
+    public static SubscriptionFacts facts(Subscription subscription, String plz) {
+        Instant endDate = seconds(subscription.getEndedAt());
+        if (endDate == null) {
+            endDate = seconds(subscription.getCancelAt());
+        }
+        if (endDate == null && StripeStatus.CANCELED.equals(StripeStatus.subscription(subscription.getStatus()))) {
+            endDate = seconds(subscription.getCanceledAt());
+        }
+        Instant periodEnd = null;
+        if (subscription.getItems() != null && !subscription.getItems().getData().isEmpty()) {
+            periodEnd = seconds(subscription.getItems().getData().get(0).getCurrentPeriodEnd());
+        }
+        return new SubscriptionFacts(subscription.getId(), subscription.getCustomer(), subscription.getStatus(), plz,
+                seconds(subscription.getStartDate()), endDate, periodEnd);
+    }
+
+    private static Instant seconds(Long epochSeconds) {
+        return epochSeconds == null ? null : Instant.ofEpochSecond(epochSeconds);
+    }
+}

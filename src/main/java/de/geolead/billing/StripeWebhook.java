@@ -1,0 +1,78 @@
+package de.geolead.billing;
+
+import com.google.gson.JsonParseException;
+import com.stripe.exception.SignatureVerificationException;
+import com.stripe.model.Event;
+import com.stripe.net.Webhook;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Receives a Stripe webhook call, called by the route {@code stripe-webhook}: verifies the raw body
+ * against {@code Stripe-Signature} with every configured secret (comma-separated during a rotation),
+ * stores the event once, and says whether it still needs processing.
+ */
+public class StripeWebhook {
+
+    /** The answer to Stripe. {@code enqueue}: the event must (still) go to processing. */
+    public record Receipt(String eventId, String type, boolean duplicate, boolean enqueue) {
+        public String answer() {
+            return duplicate ? "duplicate" : "ok";
+        }
+    }
+
+    private final List<String> secrets;
+    private final long toleranceSeconds;
+    private final Clock clock;
+    private final BillingStore store;
+
+    public StripeWebhook(String secrets, long toleranceSeconds, Clock clock, BillingStore store) {
+        this.secrets = Arrays.stream(secrets.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        this.toleranceSeconds = toleranceSeconds;
+        this.clock = clock;
+        this.store = store;
+    }
+
+    public Receipt receive(String payload, String signatureHeader) {
+        Event event = verify(payload, signatureHeader);
+        if (event.getId() == null || event.getType() == null) {
+            throw new WebhookRejectedException("event without id or type");
+        }
+        if (store.recordEvent(event.getId(), event.getType(), event.getApiVersion(), payload)) {
+            return new Receipt(event.getId(), event.getType(), false, true);
+        }
+        // known: processing may still be owed if the hand-over to the queue failed last time
+        boolean unprocessed = store.eventStatus(event.getId()).map("received"::equals).orElse(false);
+        return new Receipt(event.getId(), event.getType(), true, unprocessed);
+    }
+
+    Event verify(String payload, String signatureHeader) {
+        if (signatureHeader == null || signatureHeader.isBlank()) {
+            // stripe-java would throw a NullPointerException here
+            throw new WebhookRejectedException("missing Stripe-Signature header");
+        }
+        if (payload == null || payload.isEmpty()) {
+            throw new WebhookRejectedException("empty body");
+        }
+        SignatureVerificationException last = null;
+        for (String secret : secrets) {
+            try {
+                return Webhook.constructEvent(payload, signatureHeader, secret, toleranceSeconds, clock);
+            } catch (SignatureVerificationException e) {
+                last = e;
+            } catch (JsonParseException e) {
+                throw new WebhookRejectedException("body is not a Stripe event");
+            }
+        }
+        throw new WebhookRejectedException(last == null ? "no webhook secret configured" : "signature rejected: " + last.getMessage());
+    }
+
+    /** A webhook call that is answered 400 with {@link #getMessage()} and changes nothing. */
+    public static class WebhookRejectedException extends RuntimeException {
+        public WebhookRejectedException(String reason) {
+            super(reason);
+        }
+    }
+}
