@@ -2,6 +2,7 @@ package de.geolead.billing;
 
 import com.stripe.StripeClient;
 import com.stripe.exception.InvalidRequestException;
+import com.stripe.exception.RateLimitException;
 import com.stripe.exception.StripeException;
 import com.stripe.model.Customer;
 import com.stripe.model.Subscription;
@@ -9,6 +10,7 @@ import com.stripe.model.SubscriptionItem;
 import com.stripe.param.SubscriptionListParams;
 import de.geolead.lead.PlzRules;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,15 +27,45 @@ public class StripeSubscriptions {
     public record CustomerFacts(String stripeCustomerId, String name, String email) {}
 
     private final StripeClient client;
+    private final int rateLimitRetries;
+    private final Duration rateLimitBackoff;
 
-    public StripeSubscriptions(StripeClient client) {
+    /**
+     * @param rateLimitRetries how often a 429 is retried (stripe-java retries connection errors and 5xx itself,
+     *                         but not 429), waiting {@code rateLimitBackoff}, then twice that, …
+     */
+    public StripeSubscriptions(StripeClient client, int rateLimitRetries, Duration rateLimitBackoff) {
         this.client = client;
+        this.rateLimitRetries = rateLimitRetries;
+        this.rateLimitBackoff = rateLimitBackoff;
+    }
+
+    private interface Call<T> {
+        T call() throws StripeException;
+    }
+
+    private <T> T withRateLimitRetry(Call<T> call) throws StripeException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return call.call();
+            } catch (RateLimitException e) {
+                if (attempt >= rateLimitRetries) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(rateLimitBackoff.multipliedBy(1L << Math.min(attempt, 10)).toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The subscription as Stripe has it now; empty if Stripe does not know it. */
     public Optional<Subscription> retrieve(String subscriptionId) throws StripeException {
         try {
-            return Optional.of(client.v1().subscriptions().retrieve(subscriptionId));
+            return Optional.of(withRateLimitRetry(() -> client.v1().subscriptions().retrieve(subscriptionId)));
         } catch (InvalidRequestException e) {
             if ("resource_missing".equals(e.getCode())) {
                 return Optional.empty();
@@ -49,15 +81,17 @@ public class StripeSubscriptions {
                 .setStatus(SubscriptionListParams.Status.ALL)
                 .setLimit(100L)
                 .build();
-        List<Subscription> all = new ArrayList<>();
-        for (Subscription subscription : client.v1().subscriptions().list(params).autoPagingIterable()) {
-            all.add(subscription);
-        }
-        return all;
+        return withRateLimitRetry(() -> {
+            List<Subscription> all = new ArrayList<>();
+            for (Subscription subscription : client.v1().subscriptions().list(params).autoPagingIterable()) {
+                all.add(subscription);
+            }
+            return all;
+        });
     }
 
     public CustomerFacts customer(String stripeCustomerId) throws StripeException {
-        Customer customer = client.v1().customers().retrieve(stripeCustomerId);
+        Customer customer = withRateLimitRetry(() -> client.v1().customers().retrieve(stripeCustomerId));
         return new CustomerFacts(customer.getId(), customer.getName(), customer.getEmail());
     }
 

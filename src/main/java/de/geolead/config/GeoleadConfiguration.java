@@ -103,7 +103,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 .setConnectTimeout(10_000)
                 .setReadTimeout(30_000)
                 .build();
-        StripeSubscriptions stripe = new StripeSubscriptions(client);
+        StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
         registry.bind("stripeEventProcessor", new StripeEventProcessor(stripe, store));
         registry.bind("paymentCheck", new PaymentCheck(stripe, store));

@@ -67,6 +67,7 @@ public final class GeoleadSettings {
         KEYS.put("stripe.webhook.secret", "STRIPE_WEBHOOK_SECRET");
         KEYS.put("stripe.api.base", "STRIPE_API_BASE");
         KEYS.put("geolead.stripe.retries", "GEOLEAD_STRIPE_RETRIES");
+        KEYS.put("geolead.stripe.backoff", "GEOLEAD_STRIPE_BACKOFF");
         KEYS.put("geolead.payment.check.cron", "GEOLEAD_PAYMENT_CHECK_CRON");
     }
 
@@ -164,6 +165,8 @@ public final class GeoleadSettings {
     public String stripeWebhookSecret() { return get("stripe.webhook.secret"); }
     public String stripeApiBase() { return get("stripe.api.base").replaceAll("/+$", ""); }
     public int stripeRetries() { return Math.max(0, integer("geolead.stripe.retries")); }
+    /** First wait after a Stripe 429, doubled per retry. */
+    public Duration stripeBackoff() { return duration("geolead.stripe.backoff"); }
 
     /** The environment variables the mail delivery needs but that are empty. */
     public List<String> missingSmtpSettings() {
