@@ -1,6 +1,7 @@
 package de.geolead;
 
 import de.geolead.config.GeoleadConfiguration;
+import de.geolead.config.ManagementUsers;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -44,8 +45,12 @@ public final class GeoleadApplication {
                 // application.properties names each environment variable explicitly ({{env:GEOLEAD_DB_URL:}}).
                 // Camel's default would also let GEOLEAD_DB_URL silently override the key geolead.db.url
                 // above everything else, explicit overrides included; use the environment only as a fallback.
-                ((PropertiesComponent) m.getCamelContext().getPropertiesComponent())
-                        .setEnvironmentVariableMode(PropertiesComponent.ENVIRONMENT_VARIABLES_MODE_FALLBACK);
+                PropertiesComponent properties = (PropertiesComponent) m.getCamelContext().getPropertiesComponent();
+                properties.setEnvironmentVariableMode(PropertiesComponent.ENVIRONMENT_VARIABLES_MODE_FALLBACK);
+                // the management port's logins must exist before Camel sets up that server
+                Path dataDir = Path.of(properties.resolveProperty("geolead.data.dir").orElse("./data"));
+                properties.addOverrideProperty("geolead.management.users.file", ManagementUsers.usersFile(
+                        properties.resolveProperty("geolead.management.users.file").orElse(""), dataDir).toString());
             }
         });
         if (devRoutesDirectory != null) {

@@ -26,6 +26,12 @@ import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.health.HealthCheckRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import de.geolead.ops.BusinessMetrics;
+import de.geolead.ops.ImportFreshness;
+import de.geolead.ops.ReadinessChecks;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +96,22 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC()));
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure);
+        configureOperations(context, settings, infrastructure, importEnabled);
+    }
+
+    /** Readiness checks (database, broker, recent import) and the business metrics read from the database. */
+    private static void configureOperations(CamelContext context, GeoleadSettings settings, Infrastructure infrastructure,
+                                            boolean importEnabled) throws Exception {
+        ImportFreshness freshness = new ImportFreshness(ImportFreshness.intervalOf(settings.get("geolead.import.cron"), Instant.now()));
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        ReadinessChecks.all(infrastructure.dataSource(), infrastructure.connectionFactory(), freshness, importEnabled, Clock.systemUTC())
+                .forEach(health::register);
+        context.addStartupListener((ctx, alreadyStarted) -> {
+            MeterRegistry meters = ctx.getRegistry().findSingleByType(MeterRegistry.class);
+            if (meters != null) {
+                BusinessMetrics.register(meters, infrastructure.dataSource());
+            }
+        });
     }
 
     /** Stripe client, webhook receiver, event processor and daily check; each part runs once its secret is set. */

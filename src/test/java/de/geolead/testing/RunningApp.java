@@ -48,6 +48,7 @@ public final class RunningApp implements AutoCloseable {
         props.put("geolead.import.http.backoff", "PT0.02S");
         props.put("geolead.import.http.attempts", "3");
         props.put("geolead.http.port", Integer.toString(freePort()));
+        props.put("camel.management.port", Integer.toString(freePort()));
         return props;
     }
 
@@ -72,6 +73,11 @@ public final class RunningApp implements AutoCloseable {
         props.forEach(main::addOverrideProperty);
         main.start();
         return new RunningApp(main);
+    }
+
+    /** The management port of this app (health, metrics, Jolokia). */
+    public int managementPort() {
+        return Integer.parseInt(context().getPropertiesComponent().resolveProperty("camel.management.port").orElseThrow());
     }
 
     public CamelContext context() {

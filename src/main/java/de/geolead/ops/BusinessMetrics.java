@@ -1,0 +1,59 @@
+package de.geolead.ops;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+
+/**
+ * Business metrics read from PostgreSQL at scrape time, so they are the same on every instance and survive
+ * restarts: payment status changes, and when the import and the payment check last succeeded.
+ * (Event counters such as leads imported or mails sent are counted in the routes with {@code micrometer:}.)
+ */
+public final class BusinessMetrics {
+
+    private BusinessMetrics() {
+    }
+
+    public static void register(MeterRegistry registry, DataSource dataSource) {
+        FunctionCounter.builder("geolead.payment.status.changes", dataSource,
+                        ds -> number(ds, "SELECT count(*) FROM status_history"))
+                .description("Status changes of customers and subscriptions (webhook and daily check)")
+                .register(registry);
+        Gauge.builder("geolead.import.last.success", dataSource,
+                        ds -> epochSeconds(ds, "SELECT last_success_at FROM import_watermarks WHERE source = 'dialfire'"))
+                .description("When the Dialfire import last completed, epoch seconds (0 = never)")
+                .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("geolead.payment.check.last.success", dataSource,
+                        ds -> epochSeconds(ds, "SELECT last_success_at FROM job_runs WHERE job = 'payment-check'"))
+                .description("When the daily payment check last completed, epoch seconds (0 = never)")
+                .baseUnit("seconds")
+                .register(registry);
+    }
+
+    private static double number(DataSource dataSource, String sql) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getDouble(1) : 0;
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double epochSeconds(DataSource dataSource, String sql) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                Timestamp ts = rs.getTimestamp(1);
+                return ts == null ? 0 : ts.toInstant().getEpochSecond();
+            }
+            return 0;
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+}
