@@ -7,6 +7,7 @@ import de.geolead.billing.PaymentCheck;
 import de.geolead.billing.StripeEventProcessor;
 import de.geolead.billing.StripeSubscriptions;
 import de.geolead.billing.StripeWebhook;
+import de.geolead.billing.WebhookRateLimit;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
 import de.geolead.dialfire.DialfireClient;
@@ -127,6 +128,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 .build();
         StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
+        registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC()));
         registry.bind("stripeEventProcessor", new StripeEventProcessor(stripe, store));
         registry.bind("paymentCheck", new PaymentCheck(stripe, store));
 

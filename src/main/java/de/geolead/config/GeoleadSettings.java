@@ -69,6 +69,7 @@ public final class GeoleadSettings {
         KEYS.put("geolead.stripe.retries", "GEOLEAD_STRIPE_RETRIES");
         KEYS.put("geolead.stripe.backoff", "GEOLEAD_STRIPE_BACKOFF");
         KEYS.put("geolead.payment.check.cron", "GEOLEAD_PAYMENT_CHECK_CRON");
+        KEYS.put("geolead.webhook.rate.limit", "GEOLEAD_WEBHOOK_RATE_LIMIT");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -164,6 +165,8 @@ public final class GeoleadSettings {
     public String stripeApiKey() { return get("stripe.api.key"); }
     public String stripeWebhookSecret() { return get("stripe.webhook.secret"); }
     public String stripeApiBase() { return get("stripe.api.base").replaceAll("/+$", ""); }
+    /** Webhook calls a minute per client address; 0 = no limit. */
+    public int webhookRateLimit() { return Math.max(0, integer("geolead.webhook.rate.limit")); }
     public int stripeRetries() { return Math.max(0, integer("geolead.stripe.retries")); }
     /** First wait after a Stripe 429, doubled per retry. */
     public Duration stripeBackoff() { return duration("geolead.stripe.backoff"); }

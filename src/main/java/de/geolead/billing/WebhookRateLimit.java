@@ -1,0 +1,48 @@
+package de.geolead.billing;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Requests per minute per client address for the public webhook (a fixed one-minute window per address).
+ * Beyond the limit a call is refused with 429 before any signature work is done. 0 = no limit.
+ */
+public class WebhookRateLimit {
+
+    private static final long MINUTE = 60_000;
+
+    private record Window(long start, int count) {}
+
+    private final int perMinute;
+    private final Clock clock;
+    private final Map<String, Window> windows = new ConcurrentHashMap<>();
+
+    public WebhookRateLimit(int perMinute, Clock clock) {
+        this.perMinute = perMinute;
+        this.clock = clock;
+    }
+
+    /** Counts one call of {@code client}; throws {@link RateLimitedException} beyond the limit. */
+    public void check(Object client) {
+        if (perMinute <= 0) {
+            return;
+        }
+        long now = clock.millis();
+        String key = String.valueOf(client);
+        Window window = windows.compute(key, (k, w) -> w == null || now - w.start() >= MINUTE ? new Window(now, 1) : new Window(w.start(), w.count() + 1));
+        if (windows.size() > 10_000) {
+            windows.values().removeIf(w -> now - w.start() >= MINUTE);
+        }
+        if (window.count() > perMinute) {
+            throw new RateLimitedException("more than " + perMinute + " webhook calls a minute from " + key);
+        }
+    }
+
+    /** Answered 429. */
+    public static class RateLimitedException extends RuntimeException {
+        public RateLimitedException(String message) {
+            super(message);
+        }
+    }
+}
