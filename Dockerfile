@@ -13,6 +13,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 WORKDIR /app
 COPY --from=build /src/target/lib /app/lib
 COPY --from=build /src/target/geolead.jar /app/geolead.jar
+# the Hawtio console's war, found beside the jar (GEOLEAD_CONSOLE_WAR may name another)
+COPY --from=build /src/target/hawtio /app/hawtio
 RUN mkdir -p /app/data && chown geolead:geolead /app/data
 USER geolead
 ENV GEOLEAD_DATA_DIR=/app/data

@@ -8,6 +8,7 @@ import de.geolead.billing.StripeEventProcessor;
 import de.geolead.billing.StripeSubscriptions;
 import de.geolead.billing.StripeWebhook;
 import de.geolead.billing.WebhookRateLimit;
+import de.geolead.console.HawtioConsole;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
 import de.geolead.dialfire.DialfireClient;
@@ -97,6 +98,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC()));
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure);
+        // the Hawtio console on its own port: starts with the context, stops before the infrastructure
+        context.addService(HawtioConsole.of(settings), true, true);
         configureOperations(context, settings, infrastructure, importEnabled);
     }
 

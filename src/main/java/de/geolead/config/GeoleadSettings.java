@@ -70,6 +70,11 @@ public final class GeoleadSettings {
         KEYS.put("geolead.stripe.backoff", "GEOLEAD_STRIPE_BACKOFF");
         KEYS.put("geolead.payment.check.cron", "GEOLEAD_PAYMENT_CHECK_CRON");
         KEYS.put("geolead.webhook.rate.limit", "GEOLEAD_WEBHOOK_RATE_LIMIT");
+        KEYS.put("geolead.console.bind", "GEOLEAD_CONSOLE_BIND");
+        KEYS.put("geolead.console.port", "GEOLEAD_CONSOLE_PORT");
+        KEYS.put("geolead.console.users.file", "GEOLEAD_CONSOLE_USERS_FILE");
+        KEYS.put("geolead.console.war", "GEOLEAD_CONSOLE_WAR");
+        KEYS.put("geolead.console.admin.write", "GEOLEAD_CONSOLE_ADMIN_WRITE");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -154,7 +159,7 @@ public final class GeoleadSettings {
     public int mailAttempts() { return Math.max(1, integer("geolead.mail.attempts")); }
     public Duration mailBackoff() { return duration("geolead.mail.backoff"); }
     /** A folder with the mail templates, or null for the packaged ones. */
-    public Path templatesDir() { return get("geolead.templates.dir").isEmpty() ? null : Path.of(get("geolead.templates.dir")); }
+    public Path templatesDir() { return optionalPath("geolead.templates.dir"); }
     public Duration sweepGrace() { return duration("geolead.sweep.grace"); }
     public String smtpHost() { return get("smtp.host"); }
     public String smtpUser() { return get("smtp.user"); }
@@ -170,6 +175,19 @@ public final class GeoleadSettings {
     public int stripeRetries() { return Math.max(0, integer("geolead.stripe.retries")); }
     /** First wait after a Stripe 429, doubled per retry. */
     public Duration stripeBackoff() { return duration("geolead.stripe.backoff"); }
+
+    public String consoleBind() { return get("geolead.console.bind"); }
+    public int consolePort() { return integer("geolead.console.port"); }
+    /** The Hawtio console's users file, or null: no console. */
+    public Path consoleUsersFile() { return optionalPath("geolead.console.users.file"); }
+    /** The Hawtio war, or null for the one the build puts beside the application. */
+    public Path consoleWar() { return optionalPath("geolead.console.war"); }
+    /** Whether console users may start, stop, suspend and resume routes (all of them: Hawtio has no per-role rights here). */
+    public boolean consoleAdminWrite() { return Boolean.parseBoolean(get("geolead.console.admin.write")); }
+
+    private Path optionalPath(String key) {
+        return get(key).isEmpty() ? null : Path.of(get(key));
+    }
 
     /** The environment variables the mail delivery needs but that are empty. */
     public List<String> missingSmtpSettings() {

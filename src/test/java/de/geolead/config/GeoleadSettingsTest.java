@@ -373,7 +373,7 @@ class GeoleadSettingsTest {
                     "DIALFIRE_BASE_URL=https://api.dialfire.com",
                     "GEOLEAD_IMPORT_PAGE_SIZE=1000",
                     "GEOLEAD_IMPORT_CRON='0 0/15 * * * ?'");
-            assertThat(line).contains("STRIPE_API_BASE=https://api.stripe.com");
+            assertThat(line).contains(" STRIPE_API_BASE=https://api.stripe.com ").doesNotEndWith(" ");
             // one entry per setting, in a single line
             assertThat(line).doesNotContain("\n");
             assertThat(line.split(" (?=[A-Z_]+=)")).hasSize(keys.size());
@@ -411,6 +411,26 @@ class GeoleadSettingsTest {
 
             assertThat(settings("geolead.db.url", url).describe()).contains("GEOLEAD_DB_URL=" + url + " ");
         }
+    }
+
+    @Test
+    void theConsoleIsOffWithoutUsersFileAndReadOnlyByDefault() {
+        GeoleadSettings defaults = settings("geolead.console.bind", "127.0.0.1", "geolead.console.port", "8081",
+                "geolead.console.admin.write", "false");
+        GeoleadSettings configured = settings("geolead.console.port", "18081",
+                "geolead.console.users.file", "/app/config/console-users.properties",
+                "geolead.console.war", "/app/hawtio/hawtio.war", "geolead.console.admin.write", "true");
+
+        assertThat(defaults.consoleUsersFile()).isNull();
+        assertThat(defaults.consoleWar()).isNull();
+        assertThat(defaults.consoleBind()).isEqualTo("127.0.0.1");
+        assertThat(defaults.consolePort()).isEqualTo(8081);
+        assertThat(defaults.consoleAdminWrite()).isFalse();
+        assertThat(configured.consoleUsersFile()).isEqualTo(Path.of("/app/config/console-users.properties"));
+        assertThat(configured.consoleWar()).isEqualTo(Path.of("/app/hawtio/hawtio.war"));
+        assertThat(configured.consolePort()).isEqualTo(18081);
+        assertThat(configured.consoleAdminWrite()).isTrue();
+        assertThatThrownBy(() -> settings("geolead.console.port", "").consolePort()).hasMessageContaining("GEOLEAD_CONSOLE_PORT");
     }
 
     @Test

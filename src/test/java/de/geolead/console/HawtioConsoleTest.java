@@ -1,0 +1,136 @@
+package de.geolead.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import de.geolead.testing.RunningApp;
+import org.apache.camel.ServiceStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The console in the real application: login with the users file, MBeans of this JVM through the war's own
+ * Jolokia, and the read-only policy for every user, admins included.
+ */
+class HawtioConsoleTest {
+
+    @TempDir
+    static Path dir;
+    static int port;
+    static RunningApp app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path users = dir.resolve("console-users.properties");
+        Files.writeString(users, String.join("\n",
+                "# console users",
+                ConsoleUsers.line("vera", "vera-Secret-1".toCharArray(), List.of("viewer")),
+                ConsoleUsers.line("adam", "adam-Secret-1".toCharArray(), List.of("admin", "viewer")),
+                ""));
+        port = RunningApp.freePort();
+        app = RunningApp.start(dir.resolve("data"), Map.of(
+                "geolead.console.port", Integer.toString(port),
+                "geolead.console.users.file", users.toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    static ConsoleClient loggedIn(String user, String password) throws Exception {
+        ConsoleClient console = new ConsoleClient(port);
+        assertThat(console.login(user, password).statusCode()).isEqualTo(200);
+        return console;
+    }
+
+    @Test
+    void withoutLoginThePageSendsToTheLoginAndJolokiaIsClosed() throws Exception {
+        ConsoleClient console = new ConsoleClient(port);
+
+        HttpResponse<String> page = console.get("/");
+        assertThat(page.statusCode()).isIn(302, 401);
+        if (page.statusCode() == 302) {
+            assertThat(page.headers().firstValue("Location")).hasValueSatisfying(location -> assertThat(location).endsWith("/hawtio/login"));
+        }
+        assertThat(console.jolokia("{\"type\":\"version\"}").statusCode()).isIn(401, 403);
+    }
+
+    @Test
+    void aLoginGivesAnHttpOnlySessionCookieAndTheUsersRoles() throws Exception {
+        ConsoleClient console = new ConsoleClient(port);
+
+        HttpResponse<String> login = console.login("vera", "vera-Secret-1");
+
+        assertThat(login.statusCode()).isEqualTo(200);
+        assertThat(console.hasSessionCookie()).isTrue();
+        assertThat(login.headers().allValues("Set-Cookie")).anySatisfy(cookie -> assertThat(cookie).contains("JSESSIONID", "HttpOnly"));
+        assertThat(login.body()).contains("\"vera\"", "\"viewer\"", RolePrincipal.class.getName());
+    }
+
+    @Test
+    void aWrongPasswordAndAnUnknownUserAreRefusedAlike() throws Exception {
+        HttpResponse<String> wrongPassword = new ConsoleClient(port).login("vera", "not-her-password");
+        HttpResponse<String> unknownUser = new ConsoleClient(port).login("mallory", "vera-Secret-1");
+
+        assertThat(wrongPassword.statusCode()).isIn(401, 403);
+        assertThat(unknownUser.statusCode()).isEqualTo(wrongPassword.statusCode());
+        assertThat(unknownUser.body()).isEqualTo(wrongPassword.body());
+    }
+
+    @Test
+    void theConsoleSeesTheRoutesOfThisApplication() throws Exception {
+        ConsoleClient console = loggedIn("vera", "vera-Secret-1");
+
+        HttpResponse<String> search = console.jolokia("{\"type\":\"search\",\"mbean\":\"org.apache.camel:type=routes,*\"}");
+
+        // a 500 here with a ClassCastException would be the war's Jolokia meeting the application's
+        assertThat(search.statusCode()).isEqualTo(200);
+        JsonNode answer = ConsoleClient.JSON.readTree(search.body());
+        assertThat(answer.path("status").asInt()).isEqualTo(200);
+        assertThat(answer.path("value").toString()).contains(
+                "org.apache.camel:context=geolead,name=\\\"dialfire-import-run\\\",type=routes",
+                "name=\\\"distribution-sweep-run\\\"");
+    }
+
+    @Test
+    void routesCanBeReadButNotStoppedEvenByAnAdmin() throws Exception {
+        for (String user : new String[] {"vera", "adam"}) {
+            ConsoleClient console = loggedIn(user, user + "-Secret-1");
+
+            JsonNode stop = console.execOnRoute("distribution-sweep-run", "stop()");
+            assertThat(stop.path("status").asInt()).as(user).isEqualTo(403);
+            assertThat(stop.toString()).as(user).containsIgnoringCase("forbidden");
+            assertThat(app.context().getRouteController().getRouteStatus("distribution-sweep-run")).isEqualTo(ServiceStatus.Started);
+
+            JsonNode source = console.execOnRoute("distribution-sweep-run", "dumpRouteAsXml()");
+            assertThat(source.path("status").asInt()).as(user).isEqualTo(200);
+            assertThat(source.path("value").asText()).contains("distribution-sweep-run");
+        }
+    }
+
+    @Test
+    void stateChangingOperationsAreForbidden() throws Exception {
+        ConsoleClient console = loggedIn("adam", "adam-Secret-1");
+
+        assertThat(console.execOnRoute("distribution-sweep-run", "suspend()").path("status").asInt()).isEqualTo(403);
+        assertThat(console.execOnRoute("distribution-sweep-run", "setTracing(java.lang.Boolean)").path("status").asInt()).isEqualTo(403);
+        assertThat(console.execOn("org.apache.camel:context=geolead,type=context,name=\"geolead\"", "stop()").path("status").asInt()).isEqualTo(403);
+        assertThat(console.execOn("com.sun.management:type=DiagnosticCommand", "vmSystemProperties()").path("status").asInt()).isEqualTo(403);
+        String write = "{\"type\":\"write\",\"mbean\":\"org.apache.camel:context=geolead,type=routes,name=\\\"distribution-sweep-run\\\"\","
+                + "\"attribute\":\"Tracing\",\"value\":true}";
+        assertThat(ConsoleClient.JSON.readTree(console.jolokia(write).body()).path("status").asInt()).isEqualTo(403);
+        assertThat(app.context().getStatus()).isEqualTo(ServiceStatus.Started);
+        assertThat(app.context().getRouteController().getRouteStatus("distribution-sweep-run")).isEqualTo(ServiceStatus.Started);
+    }
+}
