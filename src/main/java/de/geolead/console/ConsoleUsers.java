@@ -71,7 +71,7 @@ public final class ConsoleUsers {
     }
 
     /** A users-file line for {@code name} with a new hash of {@code password}. */
-    static String line(String name, char[] password, List<String> roles) {
+    public static String line(String name, char[] password, List<String> roles) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("A user name may hold letters, digits and . _ @ - only: " + name);
         }

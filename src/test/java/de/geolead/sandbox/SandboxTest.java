@@ -1,0 +1,111 @@
+package de.geolead.sandbox;
+
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import de.geolead.testing.Mailbox;
+import de.geolead.testing.RunningApp;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The sandbox for a short, fixed time: who got which lead in which order, what was parked and why, and the .eml files. */
+class SandboxTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void theWholePipelineRunsAgainstTheStandIns() throws Exception {
+        int port = RunningApp.freePort();
+        Sandbox.Options options = new Sandbox.Options(dataDir.resolve("sandbox"), Duration.ofSeconds(12), "0/2 * * * * ?",
+                Duration.ofHours(1), port);
+        try (Sandbox sandbox = Sandbox.start(options)) {
+            // Erika (10115): head start to the first agent, then the two others after 12 s; Hauptstadt Immobilien
+            // stops paying during the head start, so its mail is skipped
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> done(sandbox.report()));
+            List<SandboxReport.Row> rows = sandbox.report();
+            System.out.println(SandboxReport.text(rows));
+
+            // Berlin 10115 (Erika, and Petra whose PLZ was only in her PDF): three agents each; the head start goes to
+            // one of the two paying ones; Hauptstadt Immobilien stops paying during the head start and is skipped
+            List<List<SandboxReport.Row>> berlin = leadRows(rows, "10115");
+            assertThat(berlin).hasSize(2);
+            for (List<SandboxReport.Row> lead : berlin) {
+                assertThat(lead).hasSize(3);
+                SandboxReport.Row head = lead.get(0);
+                assertThat(head.role()).isEqualTo("head_start");
+                assertThat(head.status()).isEqualTo("sent");
+                assertThat(head.agent()).isIn("Immobilien Schmidt", "Spree Wohnen Makler");
+                SandboxReport.Row skipped = lead.stream().filter(r -> "Hauptstadt Immobilien".equals(r.agent())).findFirst().orElseThrow();
+                assertThat(skipped.role()).isEqualTo("follower");
+                assertThat(skipped.status()).isEqualTo("skipped");
+                assertThat(skipped.reason()).contains("past_due");
+                SandboxReport.Row other = lead.stream().filter(r -> "follower".equals(r.role()) && "sent".equals(r.status())).findFirst().orElseThrow();
+                assertThat(other.agent()).isNotEqualTo(head.agent());
+                assertThat(other.sentAt()).as("after the head start").isAfterOrEqualTo(head.sentAt().plusSeconds(11));
+            }
+            assertThat(rows).anySatisfy(r -> {
+                assertThat(r.plz()).isEqualTo("80331");
+                assertThat(r.agent()).isEqualTo("Bayern Makler (PLZ 80…)");
+                assertThat(r.status()).isEqualTo("sent");
+            });
+            assertThat(rows).anySatisfy(r -> {
+                assertThat(r.plz()).isEqualTo("50667");
+                assertThat(r.agent()).isNull();
+                assertThat(r.status()).isEqualTo("unassigned");
+            });
+            assertThat(rows).anySatisfy(r -> {
+                assertThat(r.plz()).isNull();
+                assertThat(r.status()).isEqualTo("unroutable");
+                assertThat(r.reason()).contains("no valid PLZ");
+            });
+            assertThat(rows.stream().map(SandboxReport.Row::leadId).distinct().count()).as("Monika declined: no lead").isEqualTo(5);
+
+            List<Path> emls;
+            try (var files = Files.list(sandbox.outbox())) {
+                emls = files.filter(p -> p.toString().endsWith(".eml")).toList();
+            }
+            long sent = rows.stream().filter(r -> "sent".equals(r.status())).count();
+            assertThat(emls).hasSize((int) sent);
+            for (Path eml : emls) {
+                try (InputStream in = Files.newInputStream(eml)) {
+                    Mailbox.Attachment attachment = Mailbox.attachment(new MimeMessage(Session.getInstance(new Properties()), in));
+                    assertThat(attachment.fileName()).matches("Lead-\\d{5}-\\d+\\.pdf");
+                    assertThat(new String(attachment.bytes(), 0, 5)).isEqualTo("%PDF-");
+                }
+            }
+
+            HttpResponse<String> page = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sandbox")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<table>", "Immobilien Schmidt", "unroutable");
+        }
+    }
+
+    /** Done when every planned mail of the first leads has an outcome. */
+    private static boolean done(List<SandboxReport.Row> rows) {
+        long leads = rows.stream().map(SandboxReport.Row::leadId).distinct().count();
+        boolean settled = rows.stream().noneMatch(r -> "pending".equals(r.status()) || "sending".equals(r.status()));
+        return leads >= 5 && settled && rows.stream().filter(r -> r.agent() != null).count() >= 6;
+    }
+
+    private static List<List<SandboxReport.Row>> leadRows(List<SandboxReport.Row> rows, String plz) {
+        return rows.stream().filter(r -> plz.equals(r.plz()))
+                .collect(Collectors.groupingBy(SandboxReport.Row::leadId, java.util.TreeMap::new, Collectors.toList()))
+                .values().stream().toList();
+    }
+}
