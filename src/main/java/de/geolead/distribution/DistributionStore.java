@@ -10,7 +10,10 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Writes a lead's distribution plan in one transaction: one {@code lead_distributions} row per
@@ -60,11 +63,16 @@ public class DistributionStore {
         this.dataSource = dataSource;
     }
 
-    public Outcome save(long leadId, DistributionPlan plan) {
+    /**
+     * Plans and stores the lead's distribution. Planning happens inside the transaction, under a lock on
+     * the lead's PLZ, with the agents' last head starts read again there: two leads of one PLZ planned at
+     * the same moment still rotate fairly.
+     */
+    public Outcome save(long leadId, String plz, List<EligibleAgent> eligible, Function<List<EligibleAgent>, DistributionPlan> planner) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Outcome outcome = save(c, leadId, plan);
+                Outcome outcome = save(c, leadId, plz, eligible, planner);
                 c.commit();
                 return outcome;
             } catch (SQLException | RuntimeException e) {
@@ -76,7 +84,8 @@ public class DistributionStore {
         }
     }
 
-    private Outcome save(Connection c, long leadId, DistributionPlan plan) throws SQLException {
+    private Outcome save(Connection c, long leadId, String plz, List<EligibleAgent> eligible,
+                         Function<List<EligibleAgent>, DistributionPlan> planner) throws SQLException {
         String status = lockLead(c, leadId);
         if (status == null) {
             return new Outcome(leadId, "missing", false, List.of());
@@ -87,6 +96,7 @@ public class DistributionStore {
         if (!LeadStatus.PENDING.equals(status) && !LeadStatus.UNASSIGNED.equals(status)) {
             return new Outcome(leadId, status, false, List.of());
         }
+        DistributionPlan plan = planner.apply(withCurrentHeadStarts(c, plz, eligible));
         if (plan.isUnassigned()) {
             update(c, "UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "
                     + "status_reason = 'no paying agent covers this PLZ', updated_at = now() WHERE id = ?", leadId);
@@ -109,6 +119,34 @@ public class DistributionStore {
         }
         update(c, "UPDATE leads SET status = 'distributed', status_reason = NULL, processed_at = now(), updated_at = now() WHERE id = ?", leadId);
         return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(c, leadId));
+    }
+
+    /** Takes the PLZ lock (until commit) and re-reads when each agent last had a head start in this PLZ. */
+    private static List<EligibleAgent> withCurrentHeadStarts(Connection c, String plz, List<EligibleAgent> eligible) throws SQLException {
+        if (eligible.isEmpty() || plz == null) {
+            return eligible;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('geolead-plz:' || ?))")) {
+            ps.setString(1, plz);
+            ps.execute();
+        }
+        Map<Long, Instant> last = new HashMap<>();
+        String sql = """
+                SELECT d.customer_id, max(d.created_at) FROM lead_distributions d JOIN leads l ON l.id = d.lead_id
+                 WHERE l.plz = ? AND d.role = 'head_start' AND d.customer_id = ANY (?) GROUP BY d.customer_id
+                """;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, plz);
+            ps.setArray(2, c.createArrayOf("bigint", eligible.stream().map(EligibleAgent::customerId).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    last.put(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                }
+            }
+        }
+        return eligible.stream()
+                .map(a -> new EligibleAgent(a.customerId(), a.subscribedSince(), last.get(a.customerId())))
+                .toList();
     }
 
     private static String lockLead(Connection c, long leadId) throws SQLException {

@@ -37,13 +37,13 @@ public class LeadDistribution {
     }
 
     /** Plans and stores the distribution of a lead; {@code eligibleRows} are the rows of {@code sql/eligible-agents.sql}. */
-    public DistributionStore.Outcome plan(long leadId, List<Map<String, Object>> eligibleRows) {
+    public DistributionStore.Outcome plan(long leadId, String plz, List<Map<String, Object>> eligibleRows) {
         List<EligibleAgent> eligible = new ArrayList<>();
         for (Map<String, Object> row : eligibleRows) {
             eligible.add(new EligibleAgent(((Number) row.get("customer_id")).longValue(),
                     instant(row.get("subscribed_since")), instant(row.get("last_head_start_at"))));
         }
-        return store.save(leadId, planner.plan(eligible, clock.instant()));
+        return store.save(leadId, plz, eligible, agents -> planner.plan(agents, clock.instant()));
     }
 
     private static Instant instant(Object value) {

@@ -160,6 +160,21 @@ class DistributionTest {
     }
 
     @Test
+    void leadsOfOnePlzPlannedAtTheSameMomentStillRotate() {
+        for (String name : List.of("Rotation A", "Rotation B", "Rotation C")) {
+            data.subscription(data.customer(name, "paid"), "01067");
+        }
+        List<Long> leads = List.of(data.lead("01067", "Dresden"), data.lead("01067", "Dresden"), data.lead("01067", "Dresden"));
+
+        leads.forEach(DistributionTest::publish);
+
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                db.count("SELECT count(*) FROM lead_distributions WHERE role = 'head_start'") == 3);
+        assertThat(db.rows("SELECT customer_id FROM lead_distributions WHERE role = 'head_start'"))
+                .extracting(r -> r.get("customer_id")).doesNotHaveDuplicates();
+    }
+
+    @Test
     void prefixSubscriptionsMatchAndExpiredCanceledUnpaidOrPausedAgentsGetNothing() {
         long prefix = data.customer("Prefix Agent", "paid");
         data.subscription(prefix, "80");

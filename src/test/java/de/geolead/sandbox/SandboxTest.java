@@ -44,6 +44,7 @@ class SandboxTest {
             // one of the two paying ones; Hauptstadt Immobilien stops paying during the head start and is skipped
             List<List<SandboxReport.Row>> berlin = leadRows(rows, "10115");
             assertThat(berlin).hasSize(2);
+            assertThat(berlin.stream().map(lead -> lead.get(0).agent()).distinct()).as("fair rotation").hasSize(2);
             for (List<SandboxReport.Row> lead : berlin) {
                 assertThat(lead).hasSize(3);
                 SandboxReport.Row head = lead.get(0);
