@@ -47,6 +47,7 @@ public final class HawtioConsole extends ServiceSupport {
     private final Path war;
     private final boolean adminWrite;
     private Server server;
+    private final Map<String, String> previousProperties = new LinkedHashMap<>();
     private Path workDir;
     private ConsoleRealm realm;
 
@@ -129,6 +130,14 @@ public final class HawtioConsole extends ServiceSupport {
                 Configuration.setConfiguration(realm.others);
                 realm = null;
             }
+            previousProperties.forEach((key, value) -> {
+                if (value == null) {
+                    System.clearProperty(key);
+                } else {
+                    System.setProperty(key, value);
+                }
+            });
+            previousProperties.clear();
             if (workDir != null) {
                 FileUtil.removeDir(workDir.toFile());
                 workDir = null;
@@ -147,7 +156,9 @@ public final class HawtioConsole extends ServiceSupport {
         properties.put("hawtio.disableProxy", "true");
         properties.put("hawtio.sessionTimeout", "900");
         properties.put("jolokia.policyLocation", jolokiaPolicy.toUri().toString());
-        properties.forEach(System::setProperty);
+        // remembered, and put back on stop: another Camel context in this JVM (tests) must not inherit
+        // a policy file that no longer exists
+        properties.forEach((key, value) -> previousProperties.put(key, System.setProperty(key, value)));
 
         realm = new ConsoleRealm(currentLoginConfiguration(), usersFile);
         Configuration.setConfiguration(realm);
