@@ -26,9 +26,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +55,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       default 10.</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <apiKey>}, otherwise 401 with a Stripe error body. Unknown
- * ids answer 404 {@code resource_missing}.
+ * ids answer 404 {@code resource_missing}. Order of checks per request: authentication, then {@link #failNext},
+ * then {@link #failListFor}, then the model.
+ *
+ * <p>For tests: {@link #failNext} and {@link #failListFor} inject Stripe-like errors, {@link #requestCount} counts
+ * the requests received, {@link #reset} forgets everything.
  *
  * <p>{@link #event} and {@link #signatureHeader} build signed webhook deliveries; {@link #subscriptionJson},
  * {@link #customerJson}, {@link #invoiceJson} and {@link #checkoutSessionJson} their {@code data.object}.
@@ -98,6 +104,9 @@ public final class SandboxStripe implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, CustomerState> customers = new HashMap<>();         // guarded by lock
     private final Map<String, SubscriptionState> subscriptions = new HashMap<>(); // guarded by lock
+    private final List<FailureRule> failNextRules = new ArrayList<>();             // guarded by lock
+    private final Map<String, Integer> listFailures = new HashMap<>();             // guarded by lock
+    private final Map<String, Integer> requestsByPath = new HashMap<>();           // guarded by lock
     private long sequence;                                                         // guarded by lock
 
     private SandboxStripe(int port, String apiKey) throws IOException {
@@ -135,6 +144,11 @@ public final class SandboxStripe implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>}, for {@code StripeClient.builder().setApiBase(...)}. */
     public String apiBase() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The port the stand-in listens on. */
+    public int port() {
+        return server.getAddress().getPort();
     }
 
     @Override
@@ -182,6 +196,39 @@ public final class SandboxStripe implements AutoCloseable {
     }
 
     /**
+     * Creates or replaces a subscription with one item on {@link #PRICE_ID}, with explicit dates (epoch seconds).
+     *
+     * @param status           any string, served as is (see {@link #putSubscription(String, String, String, String)})
+     * @param plz              {@code metadata.plz} on subscription and item; null: empty metadata
+     * @param startDate        {@code start_date}, also {@code created} (list order)
+     * @param endedAt          {@code ended_at}, may be null; canceled and incomplete_expired also set
+     *                         {@code canceled_at} (to this, or now if null)
+     * @param currentPeriodEnd the item's period end; null: one month after {@code startDate}. The item's period
+     *                         starts one month earlier, but not before {@code startDate}.
+     */
+    public void putSubscription(String id, String customerId, String status, String plz,
+                                long startDate, Long endedAt, Long currentPeriodEnd) {
+        requireId(id);
+        requireId(customerId);
+        long periodEnd = currentPeriodEnd != null ? currentPeriodEnd : plusMonths(startDate, 1);
+        long periodStart = Math.max(startDate, plusMonths(periodEnd, -1));
+        synchronized (lock) {
+            SubscriptionState existing = subscriptions.get(id);
+            SubscriptionState s = new SubscriptionState(id, existing != null ? existing.seq : ++sequence, customerId, plz,
+                    startDate, periodStart, periodEnd);
+            applyStatus(s, status, endedAt);
+            subscriptions.put(id, s);
+        }
+    }
+
+    /** GET of this subscription answers 404 resource_missing afterwards, and lists no longer contain it. */
+    public void removeSubscription(String id) {
+        synchronized (lock) {
+            subscriptions.remove(id);
+        }
+    }
+
+    /**
      * Changes the status. Moving to canceled or incomplete_expired sets {@code ended_at} and {@code canceled_at}
      * to now (kept if it already was ended); any other status clears both.
      *
@@ -190,6 +237,77 @@ public final class SandboxStripe implements AutoCloseable {
     public void setSubscriptionStatus(String id, String status) {
         synchronized (lock) {
             applyStatus(subscription(id), status, now());
+        }
+    }
+
+    /**
+     * Sets status and {@code ended_at} exactly as given (null allowed); canceled and incomplete_expired set
+     * {@code canceled_at} to {@code endedAt} (now if null), any other status clears it.
+     *
+     * @throws IllegalArgumentException if the subscription is unknown
+     */
+    public void setSubscriptionStatus(String id, String status, Long endedAt) {
+        synchronized (lock) {
+            applyStatus(subscription(id), status, endedAt);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------- failures
+
+    /**
+     * The next {@code times} requests whose path starts with {@code pathPrefix} (e.g. "/v1/subscriptions", which
+     * also matches "/v1/subscriptions/sub_1") answer {@code httpStatus} with a Stripe-like JSON error. Calls add up
+     * in order. stripe-java retries 409 and 5xx (when maxNetworkRetries &gt; 0), not 429 or other 4xx.
+     */
+    public void failNext(String pathPrefix, int httpStatus, int times) {
+        if (times <= 0) {
+            return;
+        }
+        synchronized (lock) {
+            failNextRules.add(new FailureRule(pathPrefix, httpStatus, times));
+        }
+    }
+
+    /** Every {@code GET /v1/subscriptions?customer=<customerId>...} answers {@code httpStatus} until {@link #clearFailures()}. */
+    public void failListFor(String customerId, int httpStatus) {
+        synchronized (lock) {
+            listFailures.put(customerId, httpStatus);
+        }
+    }
+
+    /** Withdraws every {@link #failNext} and {@link #failListFor}. */
+    public void clearFailures() {
+        synchronized (lock) {
+            failNextRules.clear();
+            listFailures.clear();
+        }
+    }
+
+    /** Forgets customers, subscriptions, failures and the request counts. */
+    public void reset() {
+        synchronized (lock) {
+            customers.clear();
+            subscriptions.clear();
+            failNextRules.clear();
+            listFailures.clear();
+            requestsByPath.clear();
+            sequence = 0;
+        }
+    }
+
+    /**
+     * Requests received so far (any method and outcome, including 401s and injected failures) whose path starts
+     * with {@code pathPrefix}.
+     */
+    public int requestCount(String pathPrefix) {
+        synchronized (lock) {
+            int count = 0;
+            for (Map.Entry<String, Integer> entry : requestsByPath.entrySet()) {
+                if (entry.getKey().startsWith(pathPrefix)) {
+                    count += entry.getValue();
+                }
+            }
+            return count;
         }
     }
 
@@ -231,7 +349,20 @@ public final class SandboxStripe implements AutoCloseable {
      */
     public String invoiceJson(String invoiceId, String customerId, String subscriptionId, String status) {
         synchronized (lock) {
-            return GSON.toJson(invoiceObject(invoiceId, customerId, subscriptionId, status));
+            SubscriptionState subscription = subscriptions.get(subscriptionId);
+            return GSON.toJson(invoiceObject(invoiceId, customerId, subscriptionId,
+                    subscription != null ? subscription.plz : null, status, now()));
+        }
+    }
+
+    /**
+     * As {@link #invoiceJson(String, String, String, String)}, with the PLZ given and all times at {@code paidAt}
+     * (epoch seconds): {@code created}, {@code finalized_at} (unless draft) and, when paid, {@code paid_at}.
+     */
+    public String invoiceJson(String invoiceId, String customerId, String subscriptionId, String plz,
+                              String status, long paidAt) {
+        synchronized (lock) {
+            return GSON.toJson(invoiceObject(invoiceId, customerId, subscriptionId, plz, status, paidAt));
         }
     }
 
@@ -241,8 +372,18 @@ public final class SandboxStripe implements AutoCloseable {
      */
     public String checkoutSessionJson(String sessionId, String customerId, String subscriptionId) {
         synchronized (lock) {
-            return GSON.toJson(checkoutSessionObject(sessionId, customerId, subscriptionId));
+            CustomerState customer = customers.get(customerId);
+            SubscriptionState subscription = subscriptions.get(subscriptionId);
+            return GSON.toJson(checkoutSessionObject(sessionId, customerId, subscriptionId,
+                    customer != null ? customer.name : null, customer != null ? customer.email : null,
+                    subscription != null ? subscription.plz : null));
         }
+    }
+
+    /** A completed Checkout Session in subscription mode with the given customer details and {@code metadata.plz}. */
+    public String checkoutSessionJson(String sessionId, String customerId, String subscriptionId, String name,
+                                      String email, String plz) {
+        return GSON.toJson(checkoutSessionObject(sessionId, customerId, subscriptionId, name, email, plz));
     }
 
     // ----------------------------------------------------------------------------------------- webhooks
@@ -252,12 +393,17 @@ public final class SandboxStripe implements AutoCloseable {
      * (as returned by the {@code ...Json} methods).
      */
     public static String event(String eventId, String type, String dataObjectJson) {
+        return event(eventId, type, dataObjectJson, Stripe.API_VERSION);
+    }
+
+    /** A webhook event at the given API version (e.g. an older one), created now. */
+    public static String event(String eventId, String type, String dataObjectJson, String apiVersion) {
         JsonObject data = new JsonObject();
         data.add("object", JsonParser.parseString(dataObjectJson));
         return GSON.toJson(obj(
                 "id", eventId,
                 "object", "event",
-                "api_version", Stripe.API_VERSION,
+                "api_version", apiVersion,
                 "created", now(),
                 "data", data,
                 "livemode", false,
@@ -268,8 +414,13 @@ public final class SandboxStripe implements AutoCloseable {
 
     /** The {@code Stripe-Signature} header ({@code t=<now>,v1=<hex>}) for exactly this payload, by stripe-java's signer. */
     public static String signatureHeader(String payload, String secret) {
+        return signatureHeader(payload, secret, now());
+    }
+
+    /** {@code t=<timestampSeconds>,v1=<hex HMAC-SHA256(secret, t + "." + payload)>}, e.g. for a stale signature. */
+    public static String signatureHeader(String payload, String secret, long timestampSeconds) {
         try {
-            return Webhook.Signature.generateSignatureHeader(payload, secret);
+            return Webhook.Signature.generateSignatureHeader(payload, secret, timestampSeconds);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 is not available", e);
         }
@@ -284,6 +435,9 @@ public final class SandboxStripe implements AutoCloseable {
         try (exchange) {
             try (InputStream body = exchange.getRequestBody()) {
                 body.readAllBytes(); // GET only, but drain whatever came so the connection can be reused
+            }
+            synchronized (lock) {
+                requestsByPath.merge(exchange.getRequestURI().getPath(), 1, Integer::sum);
             }
             Reply reply;
             try {
@@ -307,14 +461,24 @@ public final class SandboxStripe implements AutoCloseable {
                     null);
         }
         if (!MessageDigest.isEqual(expectedAuthorization, authorization.trim().getBytes(StandardCharsets.UTF_8))) {
-            return error(401, "invalid_request_error", null, "Invalid API Key provided: " + masked(authorization), null);
+            return error(401, "invalid_request_error", "api_key_invalid", "Invalid API Key provided: "
+                    + masked(authorization), null);
         }
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getPath();
         List<String> segments = segments(path);
-        if ("GET".equals(method) && segments.size() >= 2 && segments.get(0).equals("v1")) {
-            String resource = segments.get(1);
-            synchronized (lock) {
+        synchronized (lock) {
+            for (Iterator<FailureRule> it = failNextRules.iterator(); it.hasNext(); ) {
+                FailureRule rule = it.next();
+                if (path.startsWith(rule.pathPrefix)) {
+                    if (--rule.remaining <= 0) {
+                        it.remove();
+                    }
+                    return injected(rule.status, path);
+                }
+            }
+            if ("GET".equals(method) && segments.size() >= 2 && segments.get(0).equals("v1")) {
+                String resource = segments.get(1);
                 if (segments.size() == 3 && resource.equals("customers")) {
                     CustomerState customer = customers.get(segments.get(2));
                     return customer == null ? missing("customer", segments.get(2), "id", 404)
@@ -326,7 +490,9 @@ public final class SandboxStripe implements AutoCloseable {
                             : new Reply(200, subscriptionObject(subscription));
                 }
                 if (segments.size() == 2 && resource.equals("subscriptions")) {
-                    return listSubscriptions(queryParams(exchange.getRequestURI().getRawQuery()));
+                    Map<String, String> query = queryParams(exchange.getRequestURI().getRawQuery());
+                    Integer failure = query.get("customer") != null ? listFailures.get(query.get("customer")) : null;
+                    return failure != null ? injected(failure, path) : listSubscriptions(query);
                 }
             }
         }
@@ -422,6 +588,32 @@ public final class SandboxStripe implements AutoCloseable {
         }
     }
 
+    /** The error body Stripe would send with this status for a request to {@code path} (for {@link #failNext}). */
+    private static Reply injected(int status, String path) {
+        return switch (status) {
+            case 400 -> error(400, "invalid_request_error", "parameter_invalid_empty",
+                    "You passed an empty string for 'customer'. We assume empty values are an attempt to unset a "
+                            + "parameter; however 'customer' cannot be unset.", "customer");
+            case 401 -> error(401, "invalid_request_error", "api_key_expired", "Expired API Key provided: sk_test_*******lead", null);
+            case 402 -> error(402, "card_error", "card_declined", "Your card was declined.", null);
+            case 403 -> error(403, "invalid_request_error", "secret_key_required",
+                    "The provided key does not have the required permissions for this endpoint.", null);
+            case 404 -> {
+                List<String> segments = segments(path);
+                String id = segments.size() > 2 ? segments.get(2) : "";
+                String resource = segments.size() > 1 && segments.get(1).endsWith("s")
+                        ? segments.get(1).substring(0, segments.get(1).length() - 1) : "object";
+                yield missing(resource, id, "id", 404);
+            }
+            case 409 -> error(409, "invalid_request_error", "lock_timeout",
+                    "This object cannot be accessed right now because another API request or Stripe process is "
+                            + "currently accessing it. If you see this error intermittently, retry the request.", null);
+            case 429 -> error(429, "invalid_request_error", "rate_limit",
+                    "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", null);
+            default -> error(status, "api_error", null, "An unknown error occurred", null);
+        };
+    }
+
     private static Reply missing(String kind, String id, String param, int status) {
         return error(status, "invalid_request_error", "resource_missing", "No such " + kind + ": '" + id + "'", param);
     }
@@ -496,6 +688,10 @@ public final class SandboxStripe implements AutoCloseable {
         return Instant.now().getEpochSecond();
     }
 
+    private static long plusMonths(long epochSeconds, int months) {
+        return Instant.ofEpochSecond(epochSeconds).atZone(ZoneOffset.UTC).plusMonths(months).toEpochSecond();
+    }
+
     private static void requireId(String id) {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("id must not be blank");
@@ -528,6 +724,16 @@ public final class SandboxStripe implements AutoCloseable {
             s.canceledAt = null;
         }
         s.status = status;
+    }
+
+    /** Explicit {@code ended_at}; {@code canceled_at} follows it for an ended status (now if null), else null. */
+    private static void applyStatus(SubscriptionState s, String status, Long endedAt) {
+        if (status == null || status.isBlank()) {
+            throw new IllegalArgumentException("status must not be blank");
+        }
+        s.status = status;
+        s.endedAt = endedAt;
+        s.canceledAt = ended(status) ? (endedAt != null ? endedAt : Long.valueOf(now())) : null;
     }
 
     private static String itemId(String subscriptionId) {
@@ -596,6 +802,7 @@ public final class SandboxStripe implements AutoCloseable {
     }
 
     private static JsonObject subscriptionObject(SubscriptionState s) {
+        boolean trialing = "trialing".equals(s.status);
         JsonObject item = obj(
                 "id", itemId(s.id),
                 "object", "subscription_item",
@@ -634,8 +841,8 @@ public final class SandboxStripe implements AutoCloseable {
                 "start_date", s.startDate,
                 "status", s.status,
                 "test_clock", null,
-                "trial_end", null,
-                "trial_start", null);
+                "trial_end", trialing ? s.currentPeriodEnd : null,
+                "trial_start", trialing ? s.startDate : null);
     }
 
     private static JsonObject customerObject(CustomerState c) {
@@ -658,11 +865,11 @@ public final class SandboxStripe implements AutoCloseable {
                 "test_clock", null);
     }
 
-    private JsonObject invoiceObject(String invoiceId, String customerId, String subscriptionId, String status) {
+    /** {@code now} is the invoice's time: created, finalized and (if paid) paid at. */
+    private JsonObject invoiceObject(String invoiceId, String customerId, String subscriptionId, String plz,
+                                     String status, long now) {
         CustomerState customer = customers.get(customerId);
         SubscriptionState subscription = subscriptions.get(subscriptionId);
-        String plz = subscription != null ? subscription.plz : null;
-        long now = now();
         long periodStart = subscription != null ? subscription.currentPeriodStart : now;
         long periodEnd = subscription != null ? subscription.currentPeriodEnd : now + PERIOD;
         boolean paid = "paid".equals(status);
@@ -730,9 +937,8 @@ public final class SandboxStripe implements AutoCloseable {
                 "total", UNIT_AMOUNT);
     }
 
-    private JsonObject checkoutSessionObject(String sessionId, String customerId, String subscriptionId) {
-        CustomerState customer = customers.get(customerId);
-        SubscriptionState subscription = subscriptions.get(subscriptionId);
+    private static JsonObject checkoutSessionObject(String sessionId, String customerId, String subscriptionId,
+                                                    String name, String email, String plz) {
         long now = now();
         return obj(
                 "id", sessionId,
@@ -747,8 +953,8 @@ public final class SandboxStripe implements AutoCloseable {
                 "customer_creation", "always",
                 "customer_details", obj(
                         "address", null,
-                        "email", customer != null ? customer.email : null,
-                        "name", customer != null ? customer.name : null,
+                        "email", email,
+                        "name", name,
                         "phone", null,
                         "tax_exempt", "none",
                         "tax_ids", new JsonArray()),
@@ -756,7 +962,7 @@ public final class SandboxStripe implements AutoCloseable {
                 "expires_at", now + DAY,
                 "invoice", null,
                 "livemode", false,
-                "metadata", metadata(subscription != null ? subscription.plz : null),
+                "metadata", metadata(plz),
                 "mode", "subscription",
                 "payment_intent", null,
                 "payment_method_types", array(new JsonPrimitive("card")),
@@ -778,6 +984,19 @@ public final class SandboxStripe implements AutoCloseable {
             this.name = name;
             this.email = email;
             this.created = created;
+        }
+    }
+
+    /** A pending {@link #failNext}; only touched under {@link #lock}. */
+    private static final class FailureRule {
+        final String pathPrefix;
+        final int status;
+        int remaining;
+
+        FailureRule(String pathPrefix, int status, int remaining) {
+            this.pathPrefix = pathPrefix;
+            this.status = status;
+            this.remaining = remaining;
         }
     }
 

@@ -1,7 +1,7 @@
 package de.geolead.benchmark;
 
+import de.geolead.sandbox.SandboxStripe;
 import de.geolead.testing.RunningApp;
-import de.geolead.testing.StripeStub;
 import de.geolead.testing.TestDatabase;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -27,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("benchmark")
 class WebhookBenchmark {
 
+    static final String STRIPE_KEY = "sk_test_geolead_bench";
     static final String SECRET = "whsec_bench";
 
     @TempDir
@@ -41,24 +42,26 @@ class WebhookBenchmark {
         TestDatabase db = TestDatabase.get();
         db.reset();
 
-        try (StripeStub stripe = StripeStub.start()) {
+        try (SandboxStripe stripe = SandboxStripe.start(0, STRIPE_KEY)) {
             stripe.putCustomer("cus_bench", "Bench", "bench@makler.test");
             stripe.putSubscription("sub_bench", "cus_bench", "active", "80331", 1_700_000_000L, null, 1_800_000_000L);
             String subscription = stripe.subscriptionJson("sub_bench");
             Path file = dataDir.resolve("events.tsv");
             try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 for (int i = 0; i < events; i++) {
-                    String event = StripeStub.event("evt_bench_" + i, "customer.subscription.updated", subscription)
+                    String event = SandboxStripe.event("evt_bench_" + i, "customer.subscription.updated", subscription)
                             .replace("\n", " ");
-                    out.write(StripeStub.signatureHeader(event, SECRET) + "\t" + event + "\n");
+                    out.write(SandboxStripe.signatureHeader(event, SECRET) + "\t" + event + "\n");
                 }
             }
             int port = RunningApp.freePort();
             try (RunningApp app = RunningApp.start(dataDir, Map.of(
                     "geolead.http.port", Integer.toString(port),
                     "stripe.webhook.secret", SECRET,
-                    "stripe.api.key", StripeStub.API_KEY,
+                    "stripe.api.key", STRIPE_KEY,
                     "stripe.api.base", stripe.apiBase(),
+                    // one load tool on one address: the per-address limit (600/min by default) would answer 429
+                    "geolead.webhook.rate.limit", "0",
                     "camel.main.auto-startup-exclude-pattern", "stripe-events"))) {
                 Path script = Path.of("src/test/resources/bench/stripe-webhook.lua").toAbsolutePath();
                 int threads = 2;

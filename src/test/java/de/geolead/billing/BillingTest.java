@@ -1,9 +1,9 @@
 package de.geolead.billing;
 
+import de.geolead.sandbox.SandboxStripe;
 import de.geolead.testing.LogCapture;
 import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
-import de.geolead.testing.StripeStub;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -29,16 +29,17 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Billing end to end: signed webhook calls on the real HTTP route, processing through Artemis, the
- * Stripe API played by {@link StripeStub}, and the daily check, all against the real database.
+ * Stripe API played by {@link SandboxStripe}, and the daily check, all against the real database.
  */
 class BillingTest {
 
+    static final String STRIPE_KEY = "sk_test_geolead";
     static final String SECRET = "whsec_test_geolead";
     static final long DAY = 86_400;
 
     @TempDir
     static Path dataDir;
-    static StripeStub stripe;
+    static SandboxStripe stripe;
     static Mailbox mailbox;
     static RunningApp app;
     static int port;
@@ -48,12 +49,12 @@ class BillingTest {
 
     @BeforeAll
     static void start() {
-        stripe = StripeStub.start();
+        stripe = SandboxStripe.start(0, STRIPE_KEY);
         mailbox = new Mailbox();
         port = RunningApp.freePort();
         Map<String, String> props = new HashMap<>();
         props.put("geolead.http.port", Integer.toString(port));
-        props.put("stripe.api.key", StripeStub.API_KEY);
+        props.put("stripe.api.key", STRIPE_KEY);
         props.put("stripe.api.base", stripe.apiBase());
         props.put("stripe.webhook.secret", SECRET);
         props.put("geolead.stripe.retries", "2");
@@ -97,7 +98,7 @@ class BillingTest {
     }
 
     static HttpResponse<String> deliver(String eventJson) throws IOException, InterruptedException {
-        return post(eventJson, StripeStub.signatureHeader(eventJson, SECRET));
+        return post(eventJson, SandboxStripe.signatureHeader(eventJson, SECRET));
     }
 
     static String eventStatus(String eventId) {
@@ -121,7 +122,7 @@ class BillingTest {
     void aValidEventChangesStateAndRecordsTheHistory() throws Exception {
         stripe.putCustomer("cus_anna", "Anna Makler", "anna@makler.test");
         stripe.putSubscription("sub_anna_80331", "cus_anna", "active", "80331", now() - DAY, null, now() + 30 * DAY);
-        String event = StripeStub.event("evt_1", "customer.subscription.created", stripe.subscriptionJson("sub_anna_80331"));
+        String event = SandboxStripe.event("evt_1", "customer.subscription.created", stripe.subscriptionJson("sub_anna_80331"));
 
         HttpResponse<String> response = deliver(event);
 
@@ -141,7 +142,7 @@ class BillingTest {
     void theSameEventTwiceIsProcessedOnce() throws Exception {
         stripe.putCustomer("cus_twice", "Twice", "twice@makler.test");
         stripe.putSubscription("sub_twice", "cus_twice", "active", "10115", now() - DAY, null, now() + 30 * DAY);
-        String event = StripeStub.event("evt_twice", "customer.subscription.updated", stripe.subscriptionJson("sub_twice"));
+        String event = SandboxStripe.event("evt_twice", "customer.subscription.updated", stripe.subscriptionJson("sub_twice"));
 
         assertThat(deliver(event).body()).isEqualTo("ok");
         awaitEvent("evt_twice", "processed");
@@ -159,10 +160,10 @@ class BillingTest {
     void eventsOutOfOrderEndInStripesCurrentState() throws Exception {
         stripe.putCustomer("cus_order", "Order", "order@makler.test");
         stripe.putSubscription("sub_order", "cus_order", "active", "20095", now() - 30 * DAY, null, now() + DAY);
-        String staleUpdate = StripeStub.event("evt_update", "customer.subscription.updated", stripe.subscriptionJson("sub_order"));
+        String staleUpdate = SandboxStripe.event("evt_update", "customer.subscription.updated", stripe.subscriptionJson("sub_order"));
         long ended = now() - 60;
         stripe.setSubscriptionStatus("sub_order", "canceled", ended);
-        String deleted = StripeStub.event("evt_deleted", "customer.subscription.deleted", stripe.subscriptionJson("sub_order"));
+        String deleted = SandboxStripe.event("evt_deleted", "customer.subscription.deleted", stripe.subscriptionJson("sub_order"));
 
         deliver(deleted);
         awaitEvent("evt_deleted", "processed");
@@ -179,12 +180,12 @@ class BillingTest {
     void badMissingOrStaleSignaturesAre400AndTouchNothing() throws Exception {
         stripe.putCustomer("cus_bad", "Bad", "bad@makler.test");
         stripe.putSubscription("sub_bad", "cus_bad", "active", "50667", now() - DAY, null, now() + DAY);
-        String event = StripeStub.event("evt_bad", "customer.subscription.created", stripe.subscriptionJson("sub_bad"));
+        String event = SandboxStripe.event("evt_bad", "customer.subscription.created", stripe.subscriptionJson("sub_bad"));
 
-        HttpResponse<String> wrongSecret = post(event, StripeStub.signatureHeader(event, "whsec_someone_else"));
+        HttpResponse<String> wrongSecret = post(event, SandboxStripe.signatureHeader(event, "whsec_someone_else"));
         HttpResponse<String> missing = post(event, null);
-        HttpResponse<String> stale = post(event, StripeStub.signatureHeader(event, SECRET, now() - 301));
-        HttpResponse<String> tampered = post(event.replace("50667", "50668"), StripeStub.signatureHeader(event, SECRET));
+        HttpResponse<String> stale = post(event, SandboxStripe.signatureHeader(event, SECRET, now() - 301));
+        HttpResponse<String> tampered = post(event.replace("50667", "50668"), SandboxStripe.signatureHeader(event, SECRET));
 
         assertThat(List.of(wrongSecret, missing, stale, tampered)).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(400));
         assertThat(missing.body()).contains("missing Stripe-Signature");
@@ -198,7 +199,7 @@ class BillingTest {
     void anOversizeBodyIs413AndOtherMethods405() throws Exception {
         String huge = "{\"id\":\"evt_huge\",\"pad\":\"" + "x".repeat(1_100_000) + "\"}";
 
-        HttpResponse<String> oversize = post(huge, StripeStub.signatureHeader(huge, SECRET));
+        HttpResponse<String> oversize = post(huge, SandboxStripe.signatureHeader(huge, SECRET));
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/stripe")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
 
@@ -214,18 +215,18 @@ class BillingTest {
         stripe.putCustomer("cus_known", "Known Agent", email);
         stripe.putSubscription("sub_known", "cus_known", "active", "80", now() - DAY, null, now() + 30 * DAY);
 
-        deliver(StripeStub.event("evt_checkout", "checkout.session.completed",
+        deliver(SandboxStripe.event("evt_checkout", "checkout.session.completed",
                 stripe.checkoutSessionJson("cs_1", "cus_known", "sub_known", "Known Agent", email, "80")));
         awaitEvent("evt_checkout", "processed");
         assertThat(customer("cus_known")).containsEntry("id", known).containsEntry("status", "paid");
 
         long paidAt = now() - 3600;
-        deliver(StripeStub.event("evt_paid", "invoice.paid", stripe.invoiceJson("in_1", "cus_known", "sub_known", "80", "paid", paidAt)));
+        deliver(SandboxStripe.event("evt_paid", "invoice.paid", stripe.invoiceJson("in_1", "cus_known", "sub_known", "80", "paid", paidAt)));
         awaitEvent("evt_paid", "processed");
         assertThat(((java.sql.Timestamp) customer("cus_known").get("last_payment_date")).toInstant()).isEqualTo(Instant.ofEpochSecond(paidAt));
 
         stripe.setSubscriptionStatus("sub_known", "past_due", null);
-        deliver(StripeStub.event("evt_failed", "invoice.payment_failed", stripe.invoiceJson("in_2", "cus_known", "sub_known", "80", "open", 0)));
+        deliver(SandboxStripe.event("evt_failed", "invoice.payment_failed", stripe.invoiceJson("in_2", "cus_known", "sub_known", "80", "open", 0)));
         awaitEvent("evt_failed", "processed");
         assertThat(customer("cus_known").get("status")).isEqualTo("past_due");
         assertThat(subscription("sub_known").get("status")).isEqualTo("past_due");
@@ -236,8 +237,8 @@ class BillingTest {
         stripe.putCustomer("cus_noplz", "No PLZ", "noplz@makler.test");
         stripe.putSubscription("sub_noplz", "cus_noplz", "active", null, now() - DAY, null, now() + DAY);
 
-        deliver(StripeStub.event("evt_noplz", "customer.subscription.created", stripe.subscriptionJson("sub_noplz")));
-        deliver(StripeStub.event("evt_other", "charge.refunded", "{\"id\":\"ch_1\",\"object\":\"charge\"}"));
+        deliver(SandboxStripe.event("evt_noplz", "customer.subscription.created", stripe.subscriptionJson("sub_noplz")));
+        deliver(SandboxStripe.event("evt_other", "charge.refunded", "{\"id\":\"ch_1\",\"object\":\"charge\"}"));
 
         awaitEvent("evt_noplz", "ignored");
         awaitEvent("evt_other", "ignored");
@@ -251,8 +252,8 @@ class BillingTest {
         stripe.putSubscription("sub_old", "cus_old", "active", "04109", now() - DAY, null, now() + DAY);
 
         try (LogCapture log = LogCapture.open()) {
-            deliver(StripeStub.event("evt_old_1", "customer.subscription.updated", stripe.subscriptionJson("sub_old"), "2025-03-31.basil"));
-            deliver(StripeStub.event("evt_old_2", "customer.subscription.updated", stripe.subscriptionJson("sub_old"), "2025-03-31.basil"));
+            deliver(SandboxStripe.event("evt_old_1", "customer.subscription.updated", stripe.subscriptionJson("sub_old"), "2025-03-31.basil"));
+            deliver(SandboxStripe.event("evt_old_2", "customer.subscription.updated", stripe.subscriptionJson("sub_old"), "2025-03-31.basil"));
             awaitEvent("evt_old_1", "processed");
             awaitEvent("evt_old_2", "processed");
             assertThat(log.linesContaining("2025-03-31.basil")).hasSize(1);
@@ -267,7 +268,7 @@ class BillingTest {
         stripe.putCustomer("cus_broken", "Broken", "broken@makler.test");
         stripe.putSubscription("sub_broken", "cus_broken", "active", "70174", now() - DAY, null, now() + DAY);
         for (String id : List.of("sub_drift", "sub_broken")) {
-            deliver(StripeStub.event("evt_" + id, "customer.subscription.created", stripe.subscriptionJson(id)));
+            deliver(SandboxStripe.event("evt_" + id, "customer.subscription.created", stripe.subscriptionJson(id)));
             awaitEvent("evt_" + id, "processed");
         }
         stripe.setSubscriptionStatus("sub_drift", "past_due", null); // Stripe changed, no webhook reached us
@@ -289,7 +290,7 @@ class BillingTest {
         for (String who : List.of("a", "b")) {
             stripe.putCustomer("cus_" + who, "Agent " + who, who + "@makler.test");
             stripe.putSubscription("sub_" + who, "cus_" + who, "active", "28195", now() - DAY, null, now() + DAY);
-            deliver(StripeStub.event("evt_created_" + who, "customer.subscription.created", stripe.subscriptionJson("sub_" + who)));
+            deliver(SandboxStripe.event("evt_created_" + who, "customer.subscription.created", stripe.subscriptionJson("sub_" + who)));
             awaitEvent("evt_created_" + who, "processed");
         }
         long lead = data.lead("28195", "Bremen");
@@ -301,7 +302,7 @@ class BillingTest {
         String lateSub = late.replace("cus_", "sub_");
 
         stripe.setSubscriptionStatus(lateSub, "past_due", null);
-        deliver(StripeStub.event("evt_late", "invoice.payment_failed", stripe.invoiceJson("in_late", late, lateSub, "28195", "open", 0)));
+        deliver(SandboxStripe.event("evt_late", "invoice.payment_failed", stripe.invoiceJson("in_late", late, lateSub, "28195", "open", 0)));
         awaitEvent("evt_late", "processed");
 
         await().atMost(Duration.ofSeconds(10)).until(() ->

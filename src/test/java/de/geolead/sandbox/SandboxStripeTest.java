@@ -4,11 +4,15 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.stripe.Stripe;
 import com.stripe.StripeClient;
+import com.stripe.exception.ApiException;
 import com.stripe.exception.AuthenticationException;
 import com.stripe.exception.InvalidRequestException;
+import com.stripe.exception.RateLimitException;
+import com.stripe.exception.SignatureVerificationException;
 import com.stripe.model.Customer;
 import com.stripe.model.Event;
 import com.stripe.model.Invoice;
+import com.stripe.model.StripeCollection;
 import com.stripe.model.StripeObject;
 import com.stripe.model.Subscription;
 import com.stripe.model.SubscriptionItem;
@@ -19,12 +23,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,12 +49,15 @@ class SandboxStripeTest {
 
     private SandboxStripe stub;
     private StripeClient client;
+    /** Retries like the application's client: 409 and 5xx, not 429 or other 4xx. */
+    private StripeClient retrying;
     private final long now = Instant.now().getEpochSecond();
 
     @BeforeEach
     void start() {
         stub = SandboxStripe.start(0, KEY);
         client = StripeClient.builder().setApiKey(KEY).setApiBase(stub.apiBase()).build();
+        retrying = StripeClient.builder().setApiKey(KEY).setApiBase(stub.apiBase()).setMaxNetworkRetries(2).build();
         stub.putCustomer("cus_nord", "Maklerbüro Nord", "nord@example.org");
         stub.putSubscription("sub_nord", "cus_nord", "active", "20095");
     }
@@ -57,6 +70,9 @@ class SandboxStripeTest {
     @Test
     void apiBaseIsLoopbackAndNagleIsOff() {
         assertThat(stub.apiBase()).matches("http://127\\.0\\.0\\.1:\\d+");
+        assertThat(stub.port()).isPositive();
+        assertThat(stub.apiBase()).isEqualTo("http://127.0.0.1:" + stub.port());
+        assertThat(Stripe.API_VERSION).isEqualTo("2026-07-29.dahlia");
         assertThat(System.getProperty("sun.net.httpserver.nodelay")).isNotNull();
     }
 
@@ -196,12 +212,17 @@ class SandboxStripeTest {
         assertThatThrownBy(() -> wrong.v1().subscriptions().retrieve("sub_nord"))
                 .isInstanceOfSatisfying(AuthenticationException.class, e -> {
                     assertThat(e.getStatusCode()).isEqualTo(401);
+                    assertThat(e.getCode()).isEqualTo("api_key_invalid");
                     assertThat(e.getStripeError().getMessage()).contains("Invalid API Key").doesNotContain("wrong_key");
                 });
 
         HttpResponse<String> missing = get("/v1/customers/cus_nord", null);
         assertThat(missing.statusCode()).isEqualTo(401);
         assertThat(error(missing).get("type").getAsString()).isEqualTo("invalid_request_error");
+        assertThat(error(missing).get("message").getAsString()).startsWith("You did not provide an API key.");
+        // 401s are counted too
+        assertThat(stub.requestCount("/v1/subscriptions/sub_nord")).isEqualTo(1);
+        assertThat(stub.requestCount("/v1/customers")).isEqualTo(1);
     }
 
     @Test
@@ -250,6 +271,255 @@ class SandboxStripeTest {
         assertThat(raw.get("pending_webhooks").getAsInt()).isEqualTo(1);
         assertThat(raw.getAsJsonObject("request").get("id").isJsonNull()).isTrue();
         assertThat(raw.getAsJsonObject("request").get("idempotency_key").isJsonNull()).isTrue();
+    }
+
+    // ------------------------------------------------------------------- explicit dates (for tests)
+
+    @Test
+    void putSubscriptionWithExplicitDates() throws Exception {
+        stub.putSubscription("sub_1", "cus_nord", "active", "80331", now - 40 * DAY, null, now + 20 * DAY);
+
+        Subscription subscription = client.v1().subscriptions().retrieve("sub_1");
+        assertThat(subscription.getStartDate()).isEqualTo(now - 40 * DAY);
+        assertThat(subscription.getCreated()).isEqualTo(now - 40 * DAY);
+        assertThat(subscription.getEndedAt()).isNull();
+        assertThat(subscription.getTrialEnd()).isNull();
+        SubscriptionItem item = subscription.getItems().getData().get(0);
+        assertThat(item.getCurrentPeriodEnd()).isEqualTo(now + 20 * DAY);
+        assertThat(item.getCurrentPeriodStart()).isLessThan(now + 20 * DAY).isGreaterThanOrEqualTo(now - 40 * DAY);
+        assertThat(item.getMetadata()).containsEntry("plz", "80331");
+
+        // no period end given: one month after start; trialing: trial_end is the period end; no PLZ: empty metadata
+        stub.putSubscription("sub_2", "cus_nord", "trialing", null, now, null, null);
+        JsonObject json = JsonParser.parseString(stub.subscriptionJson("sub_2")).getAsJsonObject();
+        assertThat(json.has("current_period_end")).isFalse();
+        assertThat(json.getAsJsonObject("metadata").size()).isZero();
+        JsonObject item2 = json.getAsJsonObject("items").getAsJsonArray("data").get(0).getAsJsonObject();
+        long oneMonthLater = Instant.ofEpochSecond(now).atZone(ZoneOffset.UTC).plusMonths(1).toEpochSecond();
+        assertThat(item2.get("id").getAsString()).isEqualTo("si_2");
+        assertThat(item2.get("current_period_end").getAsLong()).isEqualTo(oneMonthLater);
+        assertThat(item2.get("current_period_start").getAsLong()).isEqualTo(now);
+        assertThat(json.get("trial_end").getAsLong()).isEqualTo(oneMonthLater);
+    }
+
+    @Test
+    void setSubscriptionStatusWithExplicitEndedAt() throws Exception {
+        stub.setSubscriptionStatus("sub_nord", "canceled", now - DAY);
+        Subscription canceled = client.v1().subscriptions().retrieve("sub_nord");
+        assertThat(canceled.getStatus()).isEqualTo("canceled");
+        assertThat(canceled.getEndedAt()).isEqualTo(now - DAY);
+        assertThat(canceled.getCanceledAt()).isEqualTo(now - DAY);
+
+        stub.setSubscriptionStatus("sub_nord", "some_future_status", null);
+        Subscription unknown = client.v1().subscriptions().retrieve("sub_nord");
+        assertThat(unknown.getStatus()).isEqualTo("some_future_status");
+        assertThat(unknown.getEndedAt()).isNull();
+        assertThat(unknown.getCanceledAt()).isNull();
+    }
+
+    @Test
+    void listFiltersByStatusAndPagesBackwardsWithEndingBefore() throws Exception {
+        putFiveSubscriptionsOfCus1();
+
+        List<String> defaultList = new ArrayList<>();
+        client.v1().subscriptions().list(SubscriptionListParams.builder().setCustomer("cus_1").build())
+                .autoPagingIterable().forEach(sub -> defaultList.add(sub.getId()));
+        assertThat(defaultList).containsExactly("sub_e", "sub_d", "sub_b", "sub_a");
+
+        StripeCollection<Subscription> canceled = client.v1().subscriptions().list(SubscriptionListParams.builder()
+                .setCustomer("cus_1").setStatus(SubscriptionListParams.Status.CANCELED).build());
+        assertThat(canceled.getData()).extracting(Subscription::getId).containsExactly("sub_c");
+        assertThat(canceled.getHasMore()).isFalse();
+
+        StripeCollection<Subscription> before = client.v1().subscriptions().list(SubscriptionListParams.builder()
+                .setCustomer("cus_1").setStatus(SubscriptionListParams.Status.ALL)
+                .setEndingBefore("sub_b").setLimit(2L).build());
+        assertThat(before.getData()).extracting(Subscription::getId).containsExactly("sub_d", "sub_c");
+        assertThat(before.getHasMore()).isTrue();
+
+        assertThatThrownBy(() -> client.v1().subscriptions().list(SubscriptionListParams.builder()
+                .setCustomer("cus_1").setLimit(101L).build()))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.getParam()).isEqualTo("limit"));
+    }
+
+    @Test
+    void autoPagingIssuesOneRequestPerPage() throws Exception {
+        putFiveSubscriptionsOfCus1();
+
+        List<String> ids = new ArrayList<>();
+        client.v1().subscriptions().list(SubscriptionListParams.builder()
+                        .setCustomer("cus_1").setStatus(SubscriptionListParams.Status.ALL).setLimit(2L).build())
+                .autoPagingIterable().forEach(sub -> ids.add(sub.getId()));
+
+        assertThat(ids).containsExactly("sub_e", "sub_d", "sub_c", "sub_b", "sub_a");
+        assertThat(stub.requestCount("/v1/subscriptions")).isEqualTo(3);
+    }
+
+    private void putFiveSubscriptionsOfCus1() {
+        stub.putCustomer("cus_1", "Anna Makler", "anna@makler.test");
+        stub.putSubscription("sub_a", "cus_1", "active", "80331", now - 50 * DAY, null, now + 10 * DAY);
+        stub.putSubscription("sub_b", "cus_1", "past_due", "80333", now - 40 * DAY, null, now + 20 * DAY);
+        stub.putSubscription("sub_c", "cus_1", "canceled", "80335", now - 30 * DAY, now - 5 * DAY, now - 5 * DAY);
+        stub.putSubscription("sub_d", "cus_1", "trialing", "80336", now - 20 * DAY, null, now + 10 * DAY);
+        stub.putSubscription("sub_e", "cus_1", "unpaid", "80337", now - 10 * DAY, null, now + 20 * DAY);
+    }
+
+    @Test
+    void aRemovedSubscriptionIs404AndNotRetried() {
+        stub.removeSubscription("sub_nord");
+
+        assertThatThrownBy(() -> retrying.v1().subscriptions().retrieve("sub_nord"))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.getStatusCode()).isEqualTo(404);
+                    assertThat(e.getCode()).isEqualTo("resource_missing");
+                    assertThat(e.getStripeError().getMessage()).isEqualTo("No such subscription: 'sub_nord'");
+                    assertThat(e.getRequestId()).startsWith("req_");
+                });
+        assertThat(stub.requestCount("/v1/subscriptions/sub_nord")).isEqualTo(1);
+    }
+
+    // ----------------------------------------------------------------------------- injected failures
+
+    @Test
+    void failNextIsRetriedByTheClient() throws Exception {
+        stub.failNext("/v1/subscriptions", 500, 1);
+
+        assertThat(retrying.v1().subscriptions().retrieve("sub_nord").getStatus()).isEqualTo("active");
+        assertThat(stub.requestCount("/v1/subscriptions")).isEqualTo(2);
+    }
+
+    @Test
+    void failNextWith429IsNotRetried() {
+        stub.failNext("/v1/subscriptions/sub_nord", 429, 5);
+
+        assertThatThrownBy(() -> retrying.v1().subscriptions().retrieve("sub_nord"))
+                .isInstanceOfSatisfying(RateLimitException.class, e -> assertThat(e.getCode()).isEqualTo("rate_limit"));
+        assertThat(stub.requestCount("/v1/subscriptions")).isEqualTo(1);
+    }
+
+    @Test
+    void failListForFailsAfterRetriesUntilCleared() throws Exception {
+        stub.putSubscription("sub_1", "cus_1", "active", "80331", now, null, null);
+        stub.failListFor("cus_1", 503);
+        SubscriptionListParams cus1 = SubscriptionListParams.builder()
+                .setCustomer("cus_1").setStatus(SubscriptionListParams.Status.ALL).build();
+
+        assertThatThrownBy(() -> retrying.v1().subscriptions().list(cus1))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getStatusCode()).isEqualTo(503));
+        assertThat(stub.requestCount("/v1/subscriptions")).isEqualTo(3); // 1 + 2 retries
+
+        // other customers and single retrieves are unaffected
+        assertThat(retrying.v1().subscriptions().list(SubscriptionListParams.builder().setCustomer("cus_nord").build())
+                .getData()).hasSize(1);
+        assertThat(retrying.v1().subscriptions().retrieve("sub_1").getId()).isEqualTo("sub_1");
+
+        stub.clearFailures();
+        assertThat(retrying.v1().subscriptions().list(cus1).getData()).extracting(Subscription::getId).containsExactly("sub_1");
+    }
+
+    @Test
+    void resetForgetsModelFailuresAndRequests() throws Exception {
+        client.v1().customers().retrieve("cus_nord");
+        stub.failNext("/v1", 500, 3);
+
+        stub.reset();
+
+        assertThat(stub.requestCount("/")).isZero();
+        assertThatThrownBy(() -> stub.subscriptionJson("sub_nord")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.v1().customers().retrieve("cus_nord"))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.getStatusCode()).isEqualTo(404));
+        assertThat(stub.requestCount("/v1/customers")).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------------- webhooks (for tests)
+
+    @Test
+    void eventAtAnotherApiVersionHasAnEmptyDeserializer() throws Exception {
+        String payload = SandboxStripe.event("evt_basil", "customer.subscription.updated",
+                stub.subscriptionJson("sub_nord"), "2025-03-31.basil");
+
+        Event event = Webhook.constructEvent(payload, SandboxStripe.signatureHeader(payload, SECRET), SECRET);
+
+        assertThat(event.getApiVersion()).isEqualTo("2025-03-31.basil");
+        assertThat(event.getDataObjectDeserializer().getObject()).isEmpty();
+        Subscription unsafe = (Subscription) event.getDataObjectDeserializer().deserializeUnsafe();
+        assertThat(unsafe.getId()).isEqualTo("sub_nord");
+        assertThat(unsafe.getMetadata()).containsEntry("plz", "20095");
+    }
+
+    @Test
+    void staleAndForeignSignaturesAreRejected() throws Exception {
+        String payload = SandboxStripe.event("evt_1", "customer.subscription.deleted", "{\"id\":\"sub_1\",\"object\":\"subscription\"}");
+        long t = Instant.now().getEpochSecond();
+
+        assertThatThrownBy(() -> Webhook.constructEvent(payload, SandboxStripe.signatureHeader(payload, SECRET, t - 301), SECRET))
+                .isInstanceOf(SignatureVerificationException.class)
+                .hasMessageContaining("Timestamp outside the tolerance zone");
+        assertThatThrownBy(() -> Webhook.constructEvent(payload, SandboxStripe.signatureHeader(payload, "whsec_other"), SECRET))
+                .isInstanceOf(SignatureVerificationException.class);
+        assertThatThrownBy(() -> Webhook.constructEvent(payload + " ", SandboxStripe.signatureHeader(payload, SECRET), SECRET))
+                .isInstanceOf(SignatureVerificationException.class);
+
+        // boundary with a fixed clock: 300 s old is still accepted, 301 s is not
+        Clock clock = Clock.fixed(Instant.ofEpochSecond(t), ZoneOffset.UTC);
+        String at300 = SandboxStripe.signatureHeader(payload, SECRET, t - 300);
+        assertThat(Webhook.constructEvent(payload, at300, SECRET, Webhook.DEFAULT_TOLERANCE, clock).getId()).isEqualTo("evt_1");
+        String at301 = SandboxStripe.signatureHeader(payload, SECRET, t - 301);
+        assertThatThrownBy(() -> Webhook.constructEvent(payload, at301, SECRET, Webhook.DEFAULT_TOLERANCE, clock))
+                .isInstanceOf(SignatureVerificationException.class);
+    }
+
+    @Test
+    void signatureHeaderFollowsStripesScheme() throws Exception {
+        String payload = SandboxStripe.event("evt_1", "invoice.paid", "{\"id\":\"in_1\",\"object\":\"invoice\"}");
+        long t = 1_780_000_000L;
+
+        String header = SandboxStripe.signatureHeader(payload, SECRET, t);
+
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String expected = HexFormat.of().formatHex(mac.doFinal((t + "." + payload).getBytes(StandardCharsets.UTF_8)));
+        assertThat(header).isEqualTo("t=" + t + ",v1=" + expected);
+    }
+
+    @Test
+    void invoiceWithExplicitPlzAndPaidAt() throws Exception {
+        stub.putSubscription("sub_1", "cus_nord", "active", "80331", now - 40 * DAY, null, now + 20 * DAY);
+        long paidAt = now - 3600;
+
+        Invoice paid = (Invoice) eventObject(SandboxStripe.event("evt_inv", "invoice.paid",
+                stub.invoiceJson("in_1", "cus_nord", "sub_1", "80333", "paid", paidAt)));
+        assertThat(paid.getStatus()).isEqualTo("paid");
+        assertThat(paid.getCustomerEmail()).isEqualTo("nord@example.org");
+        assertThat(paid.getAmountPaid()).isEqualTo(SandboxStripe.UNIT_AMOUNT);
+        assertThat(paid.getCreated()).isEqualTo(paidAt);
+        assertThat(paid.getStatusTransitions().getPaidAt()).isEqualTo(paidAt);
+        assertThat(paid.getParent().getSubscriptionDetails().getSubscription()).isEqualTo("sub_1");
+        assertThat(paid.getParent().getSubscriptionDetails().getMetadata()).containsEntry("plz", "80333");
+        var line = paid.getLines().getData().get(0);
+        assertThat(line.getParent().getSubscriptionItemDetails().getSubscriptionItem()).isEqualTo("si_1");
+        assertThat(line.getPeriod().getEnd()).isEqualTo(now + 20 * DAY);
+        assertThat(JsonParser.parseString(stub.invoiceJson("in_1", "cus_nord", "sub_1", "80333", "paid", paidAt))
+                .getAsJsonObject().has("subscription")).isFalse();
+
+        Invoice open = (Invoice) eventObject(SandboxStripe.event("evt_f", "invoice.payment_failed",
+                stub.invoiceJson("in_2", "cus_nord", "sub_1", "80333", "open", now)));
+        assertThat(open.getStatusTransitions().getPaidAt()).isNull();
+        assertThat(open.getAmountRemaining()).isEqualTo(SandboxStripe.UNIT_AMOUNT);
+    }
+
+    @Test
+    void checkoutSessionWithExplicitCustomerDetails() throws Exception {
+        Session session = (Session) eventObject(SandboxStripe.event("evt_cs", "checkout.session.completed",
+                stub.checkoutSessionJson("cs_test_2", "cus_x", "sub_x", "Anna Makler", "anna@makler.test", "80331")));
+
+        assertThat(session.getStatus()).isEqualTo("complete");
+        assertThat(session.getPaymentStatus()).isEqualTo("paid");
+        assertThat(session.getCustomer()).isEqualTo("cus_x");
+        assertThat(session.getSubscription()).isEqualTo("sub_x");
+        assertThat(session.getMetadata()).containsEntry("plz", "80331");
+        assertThat(session.getCustomerDetails().getName()).isEqualTo("Anna Makler");
+        assertThat(session.getCustomerDetails().getEmail()).isEqualTo("anna@makler.test");
     }
 
     // ------------------------------------------------------------------------------------- helpers
