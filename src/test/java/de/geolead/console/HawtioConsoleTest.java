@@ -104,6 +104,29 @@ class HawtioConsoleTest {
     }
 
     @Test
+    void theConsoleSeesTheBrokersQueuesWithTheirScheduledMessageCounts() throws Exception {
+        ConsoleClient console = loggedIn("vera", "vera-Secret-1");
+        app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries.DLQ", "probe");
+
+        HttpResponse<String> search = console.jolokia("{\"type\":\"search\",\"mbean\":\"org.apache.activemq.artemis:*\"}");
+        JsonNode found = ConsoleClient.JSON.readTree(search.body());
+        assertThat(found.path("status").asInt()).isEqualTo(200);
+        String queue = null;
+        for (JsonNode name : found.path("value")) {
+            if (name.asText().contains("subcomponent=queues") && name.asText().contains("geolead.deliveries.DLQ")) {
+                queue = name.asText();
+            }
+        }
+        assertThat(queue).as("the Artemis queue MBean").isNotNull();
+
+        HttpResponse<String> read = console.jolokia("{\"type\":\"read\",\"mbean\":" + ConsoleClient.JSON.writeValueAsString(queue)
+                + ",\"attribute\":[\"MessageCount\",\"ScheduledCount\"]}");
+        JsonNode value = ConsoleClient.JSON.readTree(read.body()).path("value");
+        assertThat(value.path("MessageCount").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(value.has("ScheduledCount")).isTrue();
+    }
+
+    @Test
     void routesCanBeReadButNotStoppedEvenByAnAdmin() throws Exception {
         for (String user : new String[] {"vera", "adam"}) {
             ConsoleClient console = loggedIn(user, user + "-Secret-1");
