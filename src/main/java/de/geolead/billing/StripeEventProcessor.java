@@ -40,8 +40,9 @@ public class StripeEventProcessor {
         if (payload.isEmpty()) {
             return "Stripe event " + eventId + ": unknown, nothing to do";
         }
-        if (store.eventStatus(eventId).filter(s -> !"received".equals(s)).isPresent()) {
-            return "Stripe event " + eventId + ": already " + store.eventStatus(eventId).get();
+        Optional<String> status = store.eventStatus(eventId).filter(s -> !"received".equals(s));
+        if (status.isPresent()) {
+            return "Stripe event " + eventId + ": already " + status.get();
         }
         JsonObject event = JsonParser.parseString(payload.get()).getAsJsonObject();
         String type = text(event, "type");

@@ -3,7 +3,6 @@ package de.geolead.delivery;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import de.geolead.distribution.DeliveryWindow;
-import de.geolead.distribution.LeadDistribution;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -122,21 +121,15 @@ public class DeliveryService {
                        c.status AS customer_status, c.paused_until, c.name, c.email,
                        l.plz, l.contact::text AS contact, p.content AS pdf,
                        EXISTS (SELECT 1 FROM eligible_coverage e
-                                WHERE e.customer_id = d.customer_id AND e.plz = ANY (?)) AS covered
+                                WHERE e.customer_id = d.customer_id AND l.plz LIKE e.plz || '%') AS covered
                   FROM lead_distributions d
                   JOIN customers c ON c.id = d.customer_id
                   JOIN leads l ON l.id = d.lead_id
                   LEFT JOIN lead_pdfs p ON p.lead_id = l.id
                  WHERE d.id = ?
                 """;
-        // the PLZ is needed for the prefixes, so read it first (one small extra query)
-        String plz = plzOf(c, distributionId);
-        if (plz == null) {
-            return null;
-        }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("text", LeadDistribution.prefixes(plz).toArray()));
-            ps.setLong(2, distributionId);
+            ps.setLong(1, distributionId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
@@ -158,16 +151,6 @@ public class DeliveryService {
                 row.pdf = rs.getBytes("pdf");
                 row.covered = rs.getBoolean("covered");
                 return row;
-            }
-        }
-    }
-
-    private static String plzOf(Connection c, long distributionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT l.plz FROM lead_distributions d JOIN leads l ON l.id = d.lead_id WHERE d.id = ?")) {
-            ps.setLong(1, distributionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? (rs.getString(1) == null ? "" : rs.getString(1)) : null;
             }
         }
     }

@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -330,13 +329,6 @@ public final class Sandbox implements AutoCloseable {
         byte[] random = new byte[bytes];
         new SecureRandom().nextBytes(random);
         return java.util.HexFormat.of().formatHex(random);
-    }
-
-    /** A free loopback port. */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void wipe(Path dir) throws IOException {
