@@ -6,8 +6,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,14 +62,70 @@ public class BillingStore {
         });
     }
 
-    public Optional<String> eventPayload(String eventId) {
+    /** An event to process: its payload, or (payload null) the status that says it needs nothing more. */
+    public record Attempt(String status, String payload) {}
+
+    /**
+     * Counts an attempt at an event that still needs processing ({@code received} or {@code failed}) and returns
+     * its payload; for a finished or unknown event only its status (or empty).
+     */
+    public Optional<Attempt> startAttempt(String eventId) {
         return run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT payload::text FROM stripe_events WHERE event_id = ?")) {
-                ps.setString(1, eventId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            try (PreparedStatement ps = prepare(c, "UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now() "
+                    + "WHERE event_id = ? AND status IN ('received', 'failed') RETURNING status, payload::text", eventId);
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return Optional.of(new Attempt(rs.getString(1), rs.getString(2)));
                 }
             }
+            try (PreparedStatement ps = prepare(c, "SELECT status FROM stripe_events WHERE event_id = ?", eventId);
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Attempt(rs.getString(1), null)) : Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * Claims up to {@code limit} events for the sweep: {@code received} or {@code failed}, received within
+     * {@code retryFor}, and not attempted (or received) within {@code grace}. The claim sets the last attempt, so
+     * a second sweep (another instance) leaves them alone for {@code grace}.
+     */
+    public List<String> claimUnprocessedEvents(Duration retryFor, Duration grace, int limit) {
+        String sql = "UPDATE stripe_events SET last_attempt_at = now() WHERE event_id IN ("
+                + "SELECT event_id FROM stripe_events WHERE status IN ('received', 'failed') AND given_up_at IS NULL "
+                + "AND received_at >= now() - ?::interval AND COALESCE(last_attempt_at, received_at) <= now() - ?::interval "
+                + "ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id";
+        return run(c -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, sql, interval(retryFor), interval(grace), limit); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        });
+    }
+
+    /** An event the sweep gave up on. */
+    public record GivenUp(String eventId, String type, int attempts, String reason) {}
+
+    /**
+     * Gives up on events still {@code received} or {@code failed} more than {@code retryFor} after they were
+     * received: they stay {@code failed} with the reason and {@code given_up_at}. Each is returned once.
+     */
+    public List<GivenUp> giveUpOldEvents(Duration retryFor) {
+        String sql = "UPDATE stripe_events SET status = 'failed', given_up_at = now(), "
+                + "reason = COALESCE(reason, 'never processed') || ' - given up ' || ? || ' after it was received' "
+                + "WHERE status IN ('received', 'failed') AND given_up_at IS NULL AND received_at < now() - ?::interval "
+                + "RETURNING event_id, type, attempts, reason";
+        return run(c -> {
+            List<GivenUp> given = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, sql, retryFor.toString(), interval(retryFor)); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    given.add(new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)));
+                }
+            }
+            return given;
         });
     }
 
@@ -79,31 +137,73 @@ public class BillingStore {
     // ------------------------------------------------------------------ customers
 
     /**
-     * Creates or links the customer with this Stripe id: by Stripe id, else by e-mail (an agent known
-     * before the checkout), else new. Returns the customer's id.
+     * The agent of a Stripe customer, creating or linking it: known Stripe customer → its agent; else an agent
+     * with the same e-mail (the agent's second checkout, or an agent known before the checkout) → linked to it,
+     * the agent's name and e-mail unchanged; else a new agent from the Stripe customer's details.
      */
-    public long upsertCustomer(String stripeCustomerId, String name, String email) {
-        String address = email == null || email.isBlank() ? stripeCustomerId + "@stripe.invalid" : email.trim().toLowerCase();
-        String displayName = name == null || name.isBlank() ? address : name.trim();
+    public long linkStripeCustomer(String stripeCustomerId, String name, String email) {
+        String address = address(stripeCustomerId, email);
+        String displayName = displayName(name, address);
         return run(c -> {
-            Optional<Long> byStripe = id(c, "SELECT id FROM customers WHERE stripe_customer_id = ? FOR UPDATE", stripeCustomerId);
-            if (byStripe.isPresent()) {
-                update(c, "UPDATE customers SET name = ?, email = ? WHERE id = ? AND NOT EXISTS "
-                        + "(SELECT 1 FROM customers o WHERE o.email = ? AND o.id <> ?)", displayName, address, byStripe.get(), address, byStripe.get());
-                return byStripe.get();
+            Optional<Long> known = id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
+            if (known.isPresent()) {
+                return known.get();
             }
-            Optional<Long> byEmail = id(c, "SELECT id FROM customers WHERE lower(email) = ? AND stripe_customer_id IS NULL FOR UPDATE", address);
+            Optional<Long> byEmail = id(c, "SELECT id FROM customers WHERE lower(email) = ? ORDER BY id LIMIT 1 FOR UPDATE", address);
+            String origin = "linked";
+            long customerId;
             if (byEmail.isPresent()) {
-                update(c, "UPDATE customers SET stripe_customer_id = ?, name = ? WHERE id = ?", stripeCustomerId, displayName, byEmail.get());
-                return byEmail.get();
+                customerId = byEmail.get();
+                update(c, "UPDATE customers SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL", stripeCustomerId, customerId);
+            } else {
+                // ON CONFLICT: another Stripe customer with this e-mail was linked at the same moment
+                Optional<Long> created = id(c, "INSERT INTO customers (name, email, stripe_customer_id) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (email) DO NOTHING RETURNING id", displayName, address, stripeCustomerId);
+                customerId = created.isPresent() ? created.get()
+                        : id(c, "SELECT id FROM customers WHERE email = ?", address).orElseThrow();
+                origin = created.isPresent() ? "created" : "linked";
             }
-            return id(c, "INSERT INTO customers (name, email, stripe_customer_id) VALUES (?, ?, ?) RETURNING id",
-                    displayName, address, stripeCustomerId).orElseThrow();
+            int inserted = update(c, "INSERT INTO stripe_customers (stripe_customer_id, customer_id, origin) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (stripe_customer_id) DO NOTHING", stripeCustomerId, customerId, origin);
+            if (inserted == 0) { // linked concurrently by another event of the same Stripe customer
+                c.rollback();
+                return id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId).orElseThrow();
+            }
+            return customerId;
+        });
+    }
+
+    /** What taking over a Stripe customer's details did. */
+    public enum DetailsUpdate { UPDATED, UNKNOWN, NOT_OWN_DETAILS, EMAIL_TAKEN }
+
+    /**
+     * Takes a Stripe customer's (unverified) name and e-mail over into its agent, but only if the agent was created
+     * from this Stripe customer and has no other one: a checkout or customer portal must never re-point the mail
+     * address of an agent that exists apart from it. An e-mail that another agent has is not taken either.
+     */
+    public DetailsUpdate updateFromStripeCustomer(String stripeCustomerId, String name, String email) {
+        String address = address(stripeCustomerId, email);
+        String displayName = displayName(name, address);
+        return run(c -> {
+            Optional<Long> agent = id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
+            if (agent.isEmpty()) {
+                return DetailsUpdate.UNKNOWN;
+            }
+            long customerId = agent.get();
+            Optional<Long> others = id(c, "SELECT count(*) FROM stripe_customers WHERE customer_id = ? AND stripe_customer_id <> ?",
+                    customerId, stripeCustomerId);
+            Optional<Long> own = id(c, "SELECT 1 FROM stripe_customers WHERE stripe_customer_id = ? AND origin = 'created'", stripeCustomerId);
+            if (own.isEmpty() || others.orElse(0L) > 0) {
+                return DetailsUpdate.NOT_OWN_DETAILS;
+            }
+            int updated = update(c, "UPDATE customers SET name = ?, email = ? WHERE id = ? AND NOT EXISTS "
+                    + "(SELECT 1 FROM customers o WHERE lower(o.email) = ? AND o.id <> ?)", displayName, address, customerId, address, customerId);
+            return updated == 1 ? DetailsUpdate.UPDATED : DetailsUpdate.EMAIL_TAKEN;
         });
     }
 
     public Optional<Long> customerIdByStripeId(String stripeCustomerId) {
-        return run(c -> id(c, "SELECT id FROM customers WHERE stripe_customer_id = ?", stripeCustomerId));
+        return run(c -> id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId));
     }
 
     public void recordPayment(long customerId, Instant paidAt) {
@@ -111,17 +211,17 @@ public class BillingStore {
                 Timestamp.from(paidAt), Timestamp.from(paidAt), customerId));
     }
 
-    /** Customers linked to Stripe: id → Stripe customer id. */
-    public List<Map.Entry<Long, String>> stripeCustomers() {
+    /** Agents linked to Stripe: agent id → its Stripe customer ids (oldest link first). */
+    public Map<Long, List<String>> stripeCustomers() {
         return run(c -> {
-            List<Map.Entry<Long, String>> customers = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, stripe_customer_id FROM customers WHERE stripe_customer_id IS NOT NULL ORDER BY id");
+            Map<Long, List<String>> agents = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT customer_id, stripe_customer_id FROM stripe_customers ORDER BY customer_id, linked_at, stripe_customer_id");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    customers.add(Map.entry(rs.getLong(1), rs.getString(2)));
+                    agents.computeIfAbsent(rs.getLong(1), id -> new ArrayList<>()).add(rs.getString(2));
                 }
             }
-            return customers;
+            return agents;
         });
     }
 
@@ -248,6 +348,19 @@ public class BillingStore {
             ps.setObject(i + 1, args[i]);
         }
         return ps;
+    }
+
+    private static String address(String stripeCustomerId, String email) {
+        return email == null || email.isBlank() ? stripeCustomerId + "@stripe.invalid" : email.trim().toLowerCase();
+    }
+
+    private static String displayName(String name, String address) {
+        return name == null || name.isBlank() ? address : name.trim();
+    }
+
+    /** A duration as a PostgreSQL interval literal (whole milliseconds). */
+    private static String interval(Duration duration) {
+        return duration.toMillis() + " milliseconds";
     }
 
     private static Timestamp ts(Instant instant) {

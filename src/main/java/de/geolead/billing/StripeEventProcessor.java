@@ -34,17 +34,35 @@ public class StripeEventProcessor {
         this.store = store;
     }
 
-    /** Applies the event and returns one log line about it. Stripe API failures are thrown (the message is redelivered). */
-    public String process(String eventId) throws StripeException {
-        Optional<String> payload = store.eventPayload(eventId);
-        if (payload.isEmpty()) {
+    /**
+     * Applies the event and returns one log line about it. A failure (Stripe API, database) marks the event
+     * {@code failed} with a reason and is thrown: the broker redelivers the message, and after its last attempt
+     * the sweep ({@link StripeEventSweep}) takes the event up again.
+     */
+    public String process(String eventId) throws Exception {
+        Optional<BillingStore.Attempt> attempt = store.startAttempt(eventId);
+        if (attempt.isEmpty()) {
             return "Stripe event " + eventId + ": unknown, nothing to do";
         }
-        Optional<String> status = store.eventStatus(eventId).filter(s -> !"received".equals(s));
-        if (status.isPresent()) {
-            return "Stripe event " + eventId + ": already " + status.get();
+        if (attempt.get().payload() == null) {
+            return "Stripe event " + eventId + ": already " + attempt.get().status();
         }
-        JsonObject event = JsonParser.parseString(payload.get()).getAsJsonObject();
+        try {
+            return apply(eventId, attempt.get().payload());
+        } catch (Exception e) {
+            String reason = failureReason(e);
+            try {
+                store.markEvent(eventId, "failed", reason);
+            } catch (RuntimeException markFailed) {
+                e.addSuppressed(markFailed);
+            }
+            LOG.warn("Stripe event {}: processing failed, retried later - {}", eventId, reason);
+            throw e;
+        }
+    }
+
+    private String apply(String eventId, String payload) throws StripeException {
+        JsonObject event = JsonParser.parseString(payload).getAsJsonObject();
         String type = text(event, "type");
         String apiVersion = text(event, "api_version");
         if (apiVersion != null && !Stripe.API_VERSION.equals(apiVersion) && versionsWarned.add(apiVersion)) {
@@ -62,6 +80,33 @@ public class StripeEventProcessor {
             default -> ignore(eventId, "event type " + type + " is not used");
         };
         return "Stripe event " + eventId + " (" + type + "): " + outcome;
+    }
+
+    /**
+     * Why processing failed, for {@code stripe_events.reason} and the log: the kind of error, Stripe's HTTP status,
+     * error code and request id — never the message, which may quote an e-mail or a masked key.
+     */
+    static String failureReason(Throwable e) {
+        if (e instanceof StripeException stripe) {
+            StringBuilder reason = new StringBuilder("Stripe API: ").append(e.getClass().getSimpleName());
+            if (stripe.getStatusCode() != null) {
+                reason.append(" HTTP ").append(stripe.getStatusCode());
+            }
+            if (stripe.getCode() != null) {
+                reason.append(" ").append(stripe.getCode());
+            }
+            if (stripe.getRequestId() != null) {
+                reason.append(" (request ").append(stripe.getRequestId()).append(")");
+            }
+            return reason.toString();
+        }
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String state = cause instanceof java.sql.SQLException sql && sql.getSQLState() != null ? " SQLState " + sql.getSQLState() : "";
+        return "processing failed: " + e.getClass().getSimpleName()
+                + (cause != e ? " caused by " + cause.getClass().getSimpleName() : "") + state;
     }
 
     private String checkoutCompleted(String eventId, JsonObject session) throws StripeException {
@@ -90,13 +135,20 @@ public class StripeEventProcessor {
         return result;
     }
 
+    /** Name and e-mail follow Stripe only for an agent created from this Stripe customer alone (see {@link BillingStore#updateFromStripeCustomer}). */
     private String customerUpdated(String eventId, String customerId) throws StripeException {
-        if (store.customerIdByStripeId(customerId).isEmpty()) {
+        Optional<Long> agent = store.customerIdByStripeId(customerId);
+        if (agent.isEmpty()) {
             return ignore(eventId, "customer " + customerId + " is not one of ours");
         }
         StripeSubscriptions.CustomerFacts facts = stripe.customer(customerId);
-        long id = store.upsertCustomer(customerId, facts.name(), facts.email());
-        return processed(eventId, "customer " + id + " updated from Stripe");
+        return switch (store.updateFromStripeCustomer(customerId, facts.name(), facts.email())) {
+            case UPDATED -> processed(eventId, "customer " + agent.get() + " updated from Stripe");
+            case UNKNOWN -> ignore(eventId, "customer " + customerId + " is not one of ours");
+            case NOT_OWN_DETAILS -> ignore(eventId, "agent " + agent.get() + " keeps its name and e-mail: it was not created from "
+                    + customerId + " alone");
+            case EMAIL_TAKEN -> ignore(eventId, "agent " + agent.get() + " keeps its e-mail: another agent has the new one");
+        };
     }
 
     /** Re-fetches the subscription and mirrors it; unknown or PLZ-less subscriptions are ignored with a reason. */
@@ -123,13 +175,14 @@ public class StripeEventProcessor {
                 + applied.newStatus() + ", customer " + customerId + " " + applied.customerOldStatus() + " -> " + applied.customerNewStatus());
     }
 
-    private long linkCustomer(String stripeCustomerId) throws StripeException {
+    /** The agent of a Stripe customer; an unknown one is created or linked by e-mail ({@link BillingStore#linkStripeCustomer}). */
+    long linkCustomer(String stripeCustomerId) throws StripeException {
         Optional<Long> known = store.customerIdByStripeId(stripeCustomerId);
         if (known.isPresent()) {
             return known.get();
         }
         StripeSubscriptions.CustomerFacts facts = stripe.customer(stripeCustomerId);
-        return store.upsertCustomer(stripeCustomerId, facts.name(), facts.email());
+        return store.linkStripeCustomer(stripeCustomerId, facts.name(), facts.email());
     }
 
     /** Since API version 2025-03-31 an invoice names its subscription under parent.subscription_details. */

@@ -7,7 +7,9 @@ import com.stripe.exception.StripeException;
 import com.stripe.model.Customer;
 import com.stripe.model.Subscription;
 import com.stripe.model.SubscriptionItem;
+import com.stripe.model.checkout.Session;
 import com.stripe.param.SubscriptionListParams;
+import com.stripe.param.checkout.SessionListParams;
 import de.geolead.lead.PlzRules;
 
 import java.time.Duration;
@@ -85,6 +87,25 @@ public class StripeSubscriptions {
             List<Subscription> all = new ArrayList<>();
             for (Subscription subscription : client.v1().subscriptions().list(params).autoPagingIterable()) {
                 all.add(subscription);
+            }
+            return all;
+        });
+    }
+
+    /** A completed Checkout Session: the Stripe customer (null without one) and subscription it made. */
+    public record CheckoutFacts(String sessionId, String stripeCustomerId, String stripeSubscriptionId) {}
+
+    /** Every completed Checkout Session created at or after {@code since}, every page. */
+    public List<CheckoutFacts> completedCheckouts(Instant since) throws StripeException {
+        SessionListParams params = SessionListParams.builder()
+                .setStatus(SessionListParams.Status.COMPLETE)
+                .setCreated(SessionListParams.Created.builder().setGte(since.getEpochSecond()).build())
+                .setLimit(100L)
+                .build();
+        return withRateLimitRetry(() -> {
+            List<CheckoutFacts> all = new ArrayList<>();
+            for (Session session : client.v1().checkout().sessions().list(params).autoPagingIterable()) {
+                all.add(new CheckoutFacts(session.getId(), session.getCustomer(), session.getSubscription()));
             }
             return all;
         });

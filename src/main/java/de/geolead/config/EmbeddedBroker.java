@@ -1,22 +1,51 @@
 package de.geolead.config;
 
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.CoreAddressConfiguration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.remoting.impl.invm.InVMConnector;
+import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An ActiveMQ Artemis broker inside this JVM with a persistent journal under the data directory.
  * Clients connect with {@code vm://0}. Used when {@code GEOLEAD_BROKER_URL} is unset.
+ *
+ * <p>Every queue Geolead uses, and every dead-letter and expiry address its address settings name, is declared
+ * here: auto-creation of dead-letter resources is off, and a message moved to an address without a queue would be
+ * dropped. Declared queues also show in the console (Artemis JMX) before their first message.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
     public static final String IN_VM_URL = "vm://0";
     /** Where messages go after their last failed delivery attempt. */
     public static final String DEAD_LETTER_QUEUE = "geolead.DLQ";
+    /** Where expired messages go. */
+    public static final String EXPIRY_QUEUE = "geolead.expired";
+    /** The mail delivery's own dead-letter queue (failed mails, written by the route configuration delivery-errors). */
+    public static final String DELIVERY_DEAD_LETTER_QUEUE = "geolead.deliveries.DLQ";
+    /** Queues that hold messages nothing consumes: counted in the metric geolead_dead_letter_messages. */
+    public static final List<String> DEAD_LETTER_QUEUES = List.of(DEAD_LETTER_QUEUE, EXPIRY_QUEUE, DELIVERY_DEAD_LETTER_QUEUE);
+    /** The working queues of the routes. */
+    public static final List<String> WORK_QUEUES = List.of("geolead.leads.new", "geolead.deliveries", "geolead.stripe.events");
+
+    /**
+     * How the broker redelivers a message whose processing failed: after {@code delay}, doubling up to
+     * {@code maxDelay}, {@code maxAttempts} deliveries in all, then to {@link #DEAD_LETTER_QUEUE}.
+     */
+    public record Redelivery(Duration delay, Duration maxDelay, int maxAttempts) {
+        /** 1 s doubling to 1 min, 10 attempts (about 4 minutes). */
+        public static final Redelivery DEFAULT = new Redelivery(Duration.ofSeconds(1), Duration.ofMinutes(1), 10);
+    }
 
     private final EmbeddedActiveMQ server;
 
@@ -25,6 +54,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     public static EmbeddedBroker start(Path brokerDirectory) throws Exception {
+        return start(brokerDirectory, Redelivery.DEFAULT);
+    }
+
+    public static EmbeddedBroker start(Path brokerDirectory, Redelivery redelivery) throws Exception {
         Configuration config = new ConfigurationImpl()
                 .setName("geolead-embedded")
                 .setPersistenceEnabled(true)
@@ -39,14 +72,22 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .setJournalBufferTimeout_NIO(500_000)
                 .addAcceptorConfiguration("in-vm", IN_VM_URL);
         config.addAddressSetting("#", new AddressSettings()
-                .setDeadLetterAddress(org.apache.activemq.artemis.api.core.SimpleString.of(DEAD_LETTER_QUEUE))
-                .setExpiryAddress(org.apache.activemq.artemis.api.core.SimpleString.of("geolead.expired"))
+                .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_QUEUE))
+                .setExpiryAddress(SimpleString.of(EXPIRY_QUEUE))
                 .setAutoCreateDeadLetterResources(false)
                 // a message whose processing failed comes back after 1 s, 2 s, 4 s … (at most 1 min), 10 times
-                .setRedeliveryDelay(1000)
+                .setRedeliveryDelay(redelivery.delay().toMillis())
                 .setRedeliveryMultiplier(2.0)
-                .setMaxRedeliveryDelay(60_000)
-                .setMaxDeliveryAttempts(10));
+                .setMaxRedeliveryDelay(redelivery.maxDelay().toMillis())
+                .setMaxDeliveryAttempts(redelivery.maxAttempts()));
+        List<String> queues = new ArrayList<>(WORK_QUEUES);
+        queues.addAll(DEAD_LETTER_QUEUES);
+        for (String queue : queues) {
+            config.addAddressConfiguration(new CoreAddressConfiguration()
+                    .setName(queue)
+                    .addRoutingType(RoutingType.ANYCAST)
+                    .addQueueConfig(QueueConfiguration.of(queue).setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true)));
+        }
         EmbeddedActiveMQ server = new EmbeddedActiveMQ();
         server.setConfiguration(config);
         server.start();
@@ -55,6 +96,12 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public EmbeddedActiveMQ server() {
         return server;
+    }
+
+    /** Messages in a queue now (scheduled ones included); 0 if the queue does not exist. */
+    public long messageCount(String queue) {
+        Queue found = server.getActiveMQServer().locateQueue(queue);
+        return found == null ? 0 : found.getMessageCount();
     }
 
     @Override

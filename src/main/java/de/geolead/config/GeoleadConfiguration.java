@@ -5,6 +5,7 @@ import com.stripe.net.Webhook;
 import de.geolead.billing.BillingStore;
 import de.geolead.billing.PaymentCheck;
 import de.geolead.billing.StripeEventProcessor;
+import de.geolead.billing.StripeEventSweep;
 import de.geolead.billing.StripeSubscriptions;
 import de.geolead.billing.StripeWebhook;
 import de.geolead.billing.WebhookRateLimit;
@@ -114,6 +115,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
             MeterRegistry meters = ctx.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 BusinessMetrics.register(meters, infrastructure.dataSource());
+                BusinessMetrics.registerDeadLetters(meters, infrastructure.embeddedBroker());
             }
         });
     }
@@ -132,8 +134,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
         StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
         registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC()));
-        registry.bind("stripeEventProcessor", new StripeEventProcessor(stripe, store));
-        registry.bind("paymentCheck", new PaymentCheck(stripe, store));
+        StripeEventProcessor processor = new StripeEventProcessor(stripe, store);
+        registry.bind("stripeEventProcessor", processor);
+        registry.bind("stripeEventSweep", new StripeEventSweep(processor, store, settings.stripeEventRetryFor(), settings.sweepGrace(), 500));
+        registry.bind("paymentCheck", new PaymentCheck(stripe, store, processor, settings.checkoutLookback(), Clock.systemUTC()));
 
         boolean webhook = !settings.stripeWebhookSecret().isEmpty();
         boolean api = !settings.stripeApiKey().isEmpty();

@@ -27,6 +27,8 @@ public final class GeoleadSettings {
         KEYS.put("geolead.broker.url", "GEOLEAD_BROKER_URL");
         KEYS.put("geolead.broker.user", "GEOLEAD_BROKER_USER");
         KEYS.put("geolead.broker.password", "GEOLEAD_BROKER_PASSWORD");
+        KEYS.put("geolead.broker.redelivery.delay", "GEOLEAD_BROKER_REDELIVERY_DELAY");
+        KEYS.put("geolead.broker.delivery.attempts", "GEOLEAD_BROKER_DELIVERY_ATTEMPTS");
         KEYS.put("geolead.dev.mode", "GEOLEAD_DEV_MODE");
         KEYS.put("geolead.http.port", "GEOLEAD_HTTP_PORT");
         KEYS.put("geolead.http.bind", "GEOLEAD_HTTP_BIND");
@@ -68,7 +70,9 @@ public final class GeoleadSettings {
         KEYS.put("stripe.api.base", "STRIPE_API_BASE");
         KEYS.put("geolead.stripe.retries", "GEOLEAD_STRIPE_RETRIES");
         KEYS.put("geolead.stripe.backoff", "GEOLEAD_STRIPE_BACKOFF");
+        KEYS.put("geolead.stripe.event.retry.for", "GEOLEAD_STRIPE_EVENT_RETRY_FOR");
         KEYS.put("geolead.payment.check.cron", "GEOLEAD_PAYMENT_CHECK_CRON");
+        KEYS.put("geolead.checkout.lookback", "GEOLEAD_CHECKOUT_LOOKBACK");
         KEYS.put("geolead.webhook.rate.limit", "GEOLEAD_WEBHOOK_RATE_LIMIT");
         KEYS.put("geolead.console.bind", "GEOLEAD_CONSOLE_BIND");
         KEYS.put("geolead.console.port", "GEOLEAD_CONSOLE_PORT");
@@ -124,6 +128,10 @@ public final class GeoleadSettings {
     public String brokerUser() { return get("geolead.broker.user"); }
     public String brokerPassword() { return get("geolead.broker.password"); }
     public boolean embeddedBroker() { return brokerUrl().isEmpty(); }
+    /** First redelivery delay of the embedded broker (doubled per attempt, at most 1 min). */
+    public Duration brokerRedeliveryDelay() { return duration("geolead.broker.redelivery.delay"); }
+    /** Deliveries of a message by the embedded broker before it goes to geolead.DLQ. */
+    public int brokerDeliveryAttempts() { return Math.max(1, integer("geolead.broker.delivery.attempts")); }
     public boolean devMode() { return Boolean.parseBoolean(get("geolead.dev.mode")); }
 
     public String dialfireBaseUrl() { return get("dialfire.base.url").replaceAll("/+$", ""); }
@@ -175,6 +183,10 @@ public final class GeoleadSettings {
     public int stripeRetries() { return Math.max(0, integer("geolead.stripe.retries")); }
     /** First wait after a Stripe 429, doubled per retry. */
     public Duration stripeBackoff() { return duration("geolead.stripe.backoff"); }
+    /** How long after it was received a Stripe event that is not processed yet is taken up again by the sweep. */
+    public Duration stripeEventRetryFor() { return duration("geolead.stripe.event.retry.for"); }
+    /** How far back the daily payment check lists completed Checkout Sessions. */
+    public Duration checkoutLookback() { return duration("geolead.checkout.lookback"); }
 
     public String consoleBind() { return get("geolead.console.bind"); }
     public int consolePort() { return integer("geolead.console.port"); }

@@ -1,5 +1,6 @@
 package de.geolead.ops;
 
+import de.geolead.config.EmbeddedBroker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,41 @@ public final class BusinessMetrics {
                 .description("When the daily payment check last completed, epoch seconds (0 = never)")
                 .baseUnit("seconds")
                 .register(registry);
+        Gauge.builder("geolead.stripe.events.failed", dataSource,
+                        ds -> number(ds, "SELECT count(*) FROM stripe_events WHERE status = 'failed' AND given_up_at IS NULL"))
+                .description("Stripe events whose processing failed and that the sweep still retries")
+                .tag("state", "retrying")
+                .register(registry);
+        Gauge.builder("geolead.stripe.events.failed", dataSource,
+                        ds -> number(ds, "SELECT count(*) FROM stripe_events WHERE status = 'failed' AND given_up_at IS NOT NULL"))
+                .description("Stripe events the sweep gave up on (GEOLEAD_STRIPE_EVENT_RETRY_FOR passed)")
+                .tag("state", "given_up")
+                .register(registry);
+    }
+
+    /**
+     * Messages in the queues nothing consumes (dead letters, expired messages, failed mails), read from the
+     * embedded broker at scrape time. With an external broker ({@code broker} null) nothing is registered: read
+     * the queues there with the broker's own console or metrics.
+     */
+    public static void registerDeadLetters(MeterRegistry registry, EmbeddedBroker broker) {
+        if (broker == null) {
+            return;
+        }
+        for (String queue : EmbeddedBroker.DEAD_LETTER_QUEUES) {
+            Gauge.builder("geolead.dead.letter.messages", broker, b -> deadLetters(b, queue))
+                    .description("Messages waiting in a dead-letter or expiry queue of the embedded broker")
+                    .tag("queue", queue)
+                    .register(registry);
+        }
+    }
+
+    private static double deadLetters(EmbeddedBroker broker, String queue) {
+        try {
+            return broker.messageCount(queue);
+        } catch (RuntimeException e) { // broker stopping
+            return Double.NaN;
+        }
     }
 
     private static double number(DataSource dataSource, String sql) {

@@ -39,6 +39,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A tiny, stateful, thread-safe stand-in for the parts of the Stripe API Geolead reads, for the local sandbox.
@@ -53,6 +55,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       without {@code status} canceled subscriptions are left out, {@code all} lists every status,
  *       {@code ended} canceled and incomplete_expired, any other value that status only; {@code limit} 1–100,
  *       default 10.</li>
+ *   <li>{@code GET /v1/checkout/sessions/{id}}</li>
+ *   <li>{@code GET /v1/checkout/sessions?status=&customer=&subscription=&created[gt|gte|lt|lte]=&limit=&starting_after=&ending_before=}:
+ *       the sessions stored with {@link #putCheckoutSession}, newest first, paged like subscriptions.</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <apiKey>}, otherwise 401 with a Stripe error body. Unknown
  * ids answer 404 {@code resource_missing}. Order of checks per request: authentication, then {@link #failNext},
@@ -104,6 +109,7 @@ public final class SandboxStripe implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, CustomerState> customers = new HashMap<>();         // guarded by lock
     private final Map<String, SubscriptionState> subscriptions = new HashMap<>(); // guarded by lock
+    private final Map<String, CheckoutSessionState> checkoutSessions = new HashMap<>(); // guarded by lock
     private final List<FailureRule> failNextRules = new ArrayList<>();             // guarded by lock
     private final Map<String, Integer> listFailures = new HashMap<>();             // guarded by lock
     private final Map<String, Integer> requestsByPath = new HashMap<>();           // guarded by lock
@@ -228,6 +234,30 @@ public final class SandboxStripe implements AutoCloseable {
         }
     }
 
+    /** Stores a completed Checkout Session in subscription mode, created now (see the five-argument form). */
+    public void putCheckoutSession(String id, String customerId, String subscriptionId) {
+        putCheckoutSession(id, customerId, subscriptionId, "complete", now());
+    }
+
+    /**
+     * Creates or replaces a Checkout Session in subscription mode, listed by {@code GET /v1/checkout/sessions} and
+     * served by {@code GET /v1/checkout/sessions/{id}}. Its {@code customer_details} and {@code metadata.plz} are read
+     * from the stored customer and subscription whenever it is served. A replaced session keeps its place in list order.
+     *
+     * @param customerId     may be null (a session that created no customer)
+     * @param subscriptionId may be null
+     * @param status         complete, open or expired
+     * @param created        epoch seconds
+     */
+    public void putCheckoutSession(String id, String customerId, String subscriptionId, String status, long created) {
+        requireId(id);
+        synchronized (lock) {
+            CheckoutSessionState existing = checkoutSessions.get(id);
+            checkoutSessions.put(id, new CheckoutSessionState(id, existing != null ? existing.seq : ++sequence, customerId,
+                    subscriptionId, status, created));
+        }
+    }
+
     /**
      * Changes the status. Moving to canceled or incomplete_expired sets {@code ended_at} and {@code canceled_at}
      * to now (kept if it already was ended); any other status clears both.
@@ -283,11 +313,12 @@ public final class SandboxStripe implements AutoCloseable {
         }
     }
 
-    /** Forgets customers, subscriptions, failures and the request counts. */
+    /** Forgets customers, subscriptions, checkout sessions, failures and the request counts. */
     public void reset() {
         synchronized (lock) {
             customers.clear();
             subscriptions.clear();
+            checkoutSessions.clear();
             failNextRules.clear();
             listFailures.clear();
             requestsByPath.clear();
@@ -376,14 +407,14 @@ public final class SandboxStripe implements AutoCloseable {
             SubscriptionState subscription = subscriptions.get(subscriptionId);
             return GSON.toJson(checkoutSessionObject(sessionId, customerId, subscriptionId,
                     customer != null ? customer.name : null, customer != null ? customer.email : null,
-                    subscription != null ? subscription.plz : null));
+                    subscription != null ? subscription.plz : null, "complete", now()));
         }
     }
 
     /** A completed Checkout Session in subscription mode with the given customer details and {@code metadata.plz}. */
     public String checkoutSessionJson(String sessionId, String customerId, String subscriptionId, String name,
                                       String email, String plz) {
-        return GSON.toJson(checkoutSessionObject(sessionId, customerId, subscriptionId, name, email, plz));
+        return GSON.toJson(checkoutSessionObject(sessionId, customerId, subscriptionId, name, email, plz, "complete", now()));
     }
 
     // ----------------------------------------------------------------------------------------- webhooks
@@ -494,6 +525,16 @@ public final class SandboxStripe implements AutoCloseable {
                     Integer failure = query.get("customer") != null ? listFailures.get(query.get("customer")) : null;
                     return failure != null ? injected(failure, path) : listSubscriptions(query);
                 }
+                if (segments.size() >= 3 && resource.equals("checkout") && segments.get(2).equals("sessions")) {
+                    if (segments.size() == 3) {
+                        return listCheckoutSessions(queryParams(exchange.getRequestURI().getRawQuery()));
+                    }
+                    if (segments.size() == 4) {
+                        CheckoutSessionState session = checkoutSessions.get(segments.get(3));
+                        return session == null ? missing("checkout.session", segments.get(3), "session", 404)
+                                : new Reply(200, checkoutSessionObject(session));
+                    }
+                }
             }
         }
         return error(404, "invalid_request_error", null, "Unrecognized request URL (" + method + ": " + path
@@ -502,6 +543,64 @@ public final class SandboxStripe implements AutoCloseable {
 
     /** Newest {@code created} first, ties newest insertion first; paging by {@code starting_after}/{@code ending_before}. */
     private Reply listSubscriptions(Map<String, String> query) {
+        String customer = query.get("customer");
+        String status = query.get("status");
+        List<SubscriptionState> ordered = new ArrayList<>(subscriptions.values());
+        ordered.sort(Comparator.comparingLong((SubscriptionState s) -> s.created).thenComparingLong(s -> s.seq).reversed());
+        return page(query, "subscription", "/v1/subscriptions", ordered, s -> s.id,
+                s -> (customer == null || customer.equals(s.customer)) && statusMatches(status, s.status),
+                SandboxStripe::subscriptionObject);
+    }
+
+    /**
+     * Completed, open or expired Checkout Sessions, newest {@code created} first (ties newest insertion first);
+     * filters {@code status}, {@code customer}, {@code subscription}, {@code created[gt|gte|lt|lte]}; paging as
+     * for subscriptions.
+     */
+    private Reply listCheckoutSessions(Map<String, String> query) {
+        String status = query.get("status");
+        String customer = query.get("customer");
+        String subscription = query.get("subscription");
+        Long createdGt;
+        Long createdGte;
+        Long createdLt;
+        Long createdLte;
+        try {
+            createdGt = longParam(query, "created[gt]");
+            createdGte = longParam(query, "created[gte]");
+            createdLt = longParam(query, "created[lt]");
+            createdLte = longParam(query, "created[lte]");
+        } catch (NumberFormatException e) {
+            return error(400, "invalid_request_error", "parameter_invalid_integer", "Invalid integer: " + e.getMessage(), "created");
+        }
+        List<CheckoutSessionState> ordered = new ArrayList<>(checkoutSessions.values());
+        ordered.sort(Comparator.comparingLong((CheckoutSessionState s) -> s.created).thenComparingLong(s -> s.seq).reversed());
+        return page(query, "checkout.session", "/v1/checkout/sessions", ordered, s -> s.id,
+                s -> (status == null || status.equals(s.status))
+                        && (customer == null || customer.equals(s.customer))
+                        && (subscription == null || subscription.equals(s.subscription))
+                        && (createdGt == null || s.created > createdGt)
+                        && (createdGte == null || s.created >= createdGte)
+                        && (createdLt == null || s.created < createdLt)
+                        && (createdLte == null || s.created <= createdLte),
+                this::checkoutSessionObject);
+    }
+
+    private static Long longParam(Map<String, String> query, String name) {
+        String value = query.get(name);
+        try {
+            return value == null ? null : Long.valueOf(value);
+        } catch (NumberFormatException e) {
+            throw new NumberFormatException(value);
+        }
+    }
+
+    /**
+     * One page of a Stripe list: {@code limit} 1–100 (default 10), {@code starting_after} / {@code ending_before}
+     * (an unknown id answers 400 resource_missing), {@code has_more}.
+     */
+    private static <T> Reply page(Map<String, String> query, String kind, String url, List<T> ordered, Function<T, String> id,
+                                  Predicate<T> filter, Function<T, JsonObject> render) {
         int limit = DEFAULT_LIMIT;
         String limitParam = query.get("limit");
         if (limitParam != null) {
@@ -517,47 +616,41 @@ public final class SandboxStripe implements AutoCloseable {
                                 + " (it currently is '" + limit + "').", "limit");
             }
         }
-        String customer = query.get("customer");
-        String status = query.get("status");
         String startingAfter = query.get("starting_after");
         String endingBefore = query.get("ending_before");
-
-        List<SubscriptionState> ordered = new ArrayList<>(subscriptions.values());
-        ordered.sort(Comparator.comparingLong((SubscriptionState s) -> s.created).thenComparingLong(s -> s.seq).reversed());
         int from = 0;
         int to = ordered.size();
         if (startingAfter != null) {
-            int index = indexOf(ordered, startingAfter);
+            int index = indexOf(ordered, id, startingAfter);
             if (index < 0) {
-                return missing("subscription", startingAfter, "starting_after", 400);
+                return missing(kind, startingAfter, "starting_after", 400);
             }
             from = index + 1;
         } else if (endingBefore != null) {
-            int index = indexOf(ordered, endingBefore);
+            int index = indexOf(ordered, id, endingBefore);
             if (index < 0) {
-                return missing("subscription", endingBefore, "ending_before", 400);
+                return missing(kind, endingBefore, "ending_before", 400);
             }
             to = index;
         }
-        List<SubscriptionState> matching = new ArrayList<>();
-        for (SubscriptionState s : ordered.subList(from, to)) {
-            if ((customer == null || customer.equals(s.customer)) && statusMatches(status, s.status)) {
-                matching.add(s);
+        List<T> matching = new ArrayList<>();
+        for (T item : ordered.subList(from, to)) {
+            if (filter.test(item)) {
+                matching.add(item);
             }
         }
         // ending_before pages backwards: the page is the last `limit` before the cursor
-        List<SubscriptionState> page = startingAfter == null && endingBefore != null
+        List<T> page = startingAfter == null && endingBefore != null
                 ? matching.subList(Math.max(0, matching.size() - limit), matching.size())
                 : matching.subList(0, Math.min(limit, matching.size()));
         JsonArray data = new JsonArray();
-        page.forEach(s -> data.add(subscriptionObject(s)));
-        return new Reply(200, obj("object", "list", "data", data, "has_more", matching.size() > limit,
-                "url", "/v1/subscriptions"));
+        page.forEach(item -> data.add(render.apply(item)));
+        return new Reply(200, obj("object", "list", "data", data, "has_more", matching.size() > limit, "url", url));
     }
 
-    private static int indexOf(List<SubscriptionState> ordered, String id) {
+    private static <T> int indexOf(List<T> ordered, Function<T, String> id, String wanted) {
         for (int i = 0; i < ordered.size(); i++) {
-            if (ordered.get(i).id.equals(id)) {
+            if (id.apply(ordered.get(i)).equals(wanted)) {
                 return i;
             }
         }
@@ -937,9 +1030,18 @@ public final class SandboxStripe implements AutoCloseable {
                 "total", UNIT_AMOUNT);
     }
 
+    /** A stored session as served now: customer details and PLZ from the stored customer and subscription. */
+    private JsonObject checkoutSessionObject(CheckoutSessionState session) {
+        CustomerState customer = session.customer != null ? customers.get(session.customer) : null;
+        SubscriptionState subscription = session.subscription != null ? subscriptions.get(session.subscription) : null;
+        return checkoutSessionObject(session.id, session.customer, session.subscription,
+                customer != null ? customer.name : null, customer != null ? customer.email : null,
+                subscription != null ? subscription.plz : null, session.status, session.created);
+    }
+
     private static JsonObject checkoutSessionObject(String sessionId, String customerId, String subscriptionId,
-                                                    String name, String email, String plz) {
-        long now = now();
+                                                    String name, String email, String plz, String status, long created) {
+        boolean complete = "complete".equals(status);
         return obj(
                 "id", sessionId,
                 "object", "checkout.session",
@@ -947,7 +1049,7 @@ public final class SandboxStripe implements AutoCloseable {
                 "amount_total", UNIT_AMOUNT,
                 "cancel_url", null,
                 "client_reference_id", null,
-                "created", now,
+                "created", created,
                 "currency", CURRENCY,
                 "customer", customerId,
                 "customer_creation", "always",
@@ -959,15 +1061,15 @@ public final class SandboxStripe implements AutoCloseable {
                         "tax_exempt", "none",
                         "tax_ids", new JsonArray()),
                 "customer_email", null,
-                "expires_at", now + DAY,
+                "expires_at", created + DAY,
                 "invoice", null,
                 "livemode", false,
                 "metadata", metadata(plz),
                 "mode", "subscription",
                 "payment_intent", null,
                 "payment_method_types", array(new JsonPrimitive("card")),
-                "payment_status", "paid",
-                "status", "complete",
+                "payment_status", complete ? "paid" : "unpaid",
+                "status", status,
                 "subscription", subscriptionId,
                 "success_url", "http://127.0.0.1/checkout/success",
                 "url", null);
@@ -983,6 +1085,25 @@ public final class SandboxStripe implements AutoCloseable {
             this.id = id;
             this.name = name;
             this.email = email;
+            this.created = created;
+        }
+    }
+
+    /** Only touched under {@link #lock}. */
+    private static final class CheckoutSessionState {
+        final String id;
+        final long seq;
+        final String customer;
+        final String subscription;
+        final String status;
+        final long created;
+
+        CheckoutSessionState(String id, long seq, String customer, String subscription, String status, long created) {
+            this.id = id;
+            this.seq = seq;
+            this.customer = customer;
+            this.subscription = subscription;
+            this.status = status;
             this.created = created;
         }
     }
