@@ -120,7 +120,7 @@ public class BillingStore {
                 + "RETURNING event_id, type, attempts, reason";
         return run(c -> {
             List<GivenUp> given = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, sql, retryFor.toString(), interval(retryFor)); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql, iso(retryFor), interval(retryFor)); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     given.add(new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)));
                 }
@@ -356,6 +356,12 @@ public class BillingStore {
 
     private static String displayName(String name, String address) {
         return name == null || name.isBlank() ? address : name.trim();
+    }
+
+    /** A duration as ISO-8601 the way settings are written: whole days as {@code P3D}, else {@code PT…}. */
+    static String iso(Duration duration) {
+        long seconds = duration.toSeconds();
+        return seconds > 0 && seconds % 86_400 == 0 && duration.toNanosPart() == 0 ? "P" + seconds / 86_400 + "D" : duration.toString();
     }
 
     /** A duration as a PostgreSQL interval literal (whole milliseconds). */

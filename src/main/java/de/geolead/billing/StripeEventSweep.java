@@ -44,7 +44,7 @@ public class StripeEventSweep {
         for (BillingStore.GivenUp event : store.giveUpOldEvents(retryFor)) {
             givenUp++;
             LOG.error("Stripe event {} ({}) given up after {} attempt(s), {} after it was received; it stays failed: {}",
-                    event.eventId(), event.type(), event.attempts(), retryFor, event.reason());
+                    event.eventId(), event.type(), event.attempts(), BillingStore.iso(retryFor), event.reason());
         }
         int processed = 0;
         int failed = 0;

@@ -355,6 +355,58 @@ class SandboxStripeTest {
         assertThat(stub.requestCount("/v1/subscriptions")).isEqualTo(3);
     }
 
+    @Test
+    void checkoutSessionsAreListedNewestFirstFilteredAndPaged() throws Exception {
+        stub.putCustomer("cus_2", "Berta Makler", "berta@makler.test");
+        stub.putSubscription("sub_2", "cus_2", "active", "10115");
+        stub.putCheckoutSession("cs_old", "cus_nord", "sub_nord", "complete", now - 10 * DAY);
+        stub.putCheckoutSession("cs_a", "cus_nord", "sub_nord", "complete", now - 2 * DAY);
+        stub.putCheckoutSession("cs_open", null, null, "open", now - DAY);
+        stub.putCheckoutSession("cs_b", "cus_2", "sub_2", "complete", now - DAY);
+        stub.putCheckoutSession("cs_c", "cus_2", "sub_2");
+
+        List<String> ids = new ArrayList<>();
+        client.v1().checkout().sessions().list(com.stripe.param.checkout.SessionListParams.builder()
+                        .setStatus(com.stripe.param.checkout.SessionListParams.Status.COMPLETE)
+                        .setCreated(com.stripe.param.checkout.SessionListParams.Created.builder().setGte(now - 3 * DAY).build())
+                        .setLimit(2L).build())
+                .autoPagingIterable().forEach(session -> ids.add(session.getId()));
+
+        assertThat(ids).containsExactly("cs_c", "cs_b", "cs_a");
+        assertThat(stub.requestCount("/v1/checkout/sessions")).isEqualTo(2);
+        Session b = client.v1().checkout().sessions().retrieve("cs_b");
+        assertThat(b.getCustomer()).isEqualTo("cus_2");
+        assertThat(b.getSubscription()).isEqualTo("sub_2");
+        assertThat(b.getStatus()).isEqualTo("complete");
+        assertThat(b.getMode()).isEqualTo("subscription");
+        assertThat(b.getCreated()).isEqualTo(now - DAY);
+        assertThat(b.getCustomerDetails().getEmail()).isEqualTo("berta@makler.test");
+        assertThat(b.getMetadata()).containsEntry("plz", "10115");
+        assertThat(client.v1().checkout().sessions().list(com.stripe.param.checkout.SessionListParams.builder()
+                .setCustomer("cus_nord").build()).getData()).extracting(Session::getId).containsExactly("cs_a", "cs_old");
+        assertThat(client.v1().checkout().sessions().list(com.stripe.param.checkout.SessionListParams.builder()
+                .setStatus(com.stripe.param.checkout.SessionListParams.Status.OPEN).build()).getData())
+                .extracting(Session::getId).containsExactly("cs_open");
+    }
+
+    @Test
+    void checkoutSessionsFollowTheModelAndRejectUnknownIdsAndCursors() throws Exception {
+        stub.putCheckoutSession("cs_1", "cus_nord", "sub_nord");
+        stub.putCustomer("cus_nord", "Maklerbüro Nord", "neu@example.org"); // served as stored now
+
+        assertThat(client.v1().checkout().sessions().retrieve("cs_1").getCustomerDetails().getEmail()).isEqualTo("neu@example.org");
+        assertThatThrownBy(() -> client.v1().checkout().sessions().retrieve("cs_nope"))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.getCode()).isEqualTo("resource_missing"));
+        HttpResponse<String> badCursor = get("/v1/checkout/sessions?starting_after=cs_nope", "Bearer " + KEY);
+        assertThat(badCursor.statusCode()).isEqualTo(400);
+        assertThat(error(badCursor).get("code").getAsString()).isEqualTo("resource_missing");
+        assertThat(get("/v1/checkout/sessions?created%5Bgte%5D=soon", "Bearer " + KEY).statusCode()).isEqualTo(400);
+        assertThat(get("/v1/checkout/sessions", "Bearer wrong").statusCode()).isEqualTo(401);
+
+        stub.reset();
+        assertThat(client.v1().checkout().sessions().list(com.stripe.param.checkout.SessionListParams.builder().build()).getData()).isEmpty();
+    }
+
     private void putFiveSubscriptionsOfCus1() {
         stub.putCustomer("cus_1", "Anna Makler", "anna@makler.test");
         stub.putSubscription("sub_a", "cus_1", "active", "80331", now - 50 * DAY, null, now + 10 * DAY);
