@@ -390,7 +390,8 @@ public class BillingStore {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("Billing database work failed: " + e.getMessage(), e);
+            // PostgreSQL's message may quote values (an agent's e-mail in a unique violation): only the SQLState
+            throw new IllegalStateException("Billing database work failed (SQLState " + e.getSQLState() + ")", e);
         }
     }
 }
