@@ -95,15 +95,7 @@ public class BillingStore {
                 + "SELECT event_id FROM stripe_events WHERE status IN ('received', 'failed') AND given_up_at IS NULL "
                 + "AND received_at >= now() - ?::interval AND COALESCE(last_attempt_at, received_at) <= now() - ?::interval "
                 + "ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id";
-        return run(c -> {
-            List<String> ids = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, sql, interval(retryFor), interval(grace), limit); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
-                }
-            }
-            return ids;
-        });
+        return run(c -> rows(c, rs -> rs.getString(1), sql, interval(retryFor), interval(grace), limit));
     }
 
     /** An event the sweep gave up on. */
@@ -118,15 +110,8 @@ public class BillingStore {
                 + "reason = COALESCE(reason, 'never processed') || ' - given up ' || ? || ' after it was received' "
                 + "WHERE status IN ('received', 'failed') AND given_up_at IS NULL AND received_at < now() - ?::interval "
                 + "RETURNING event_id, type, attempts, reason";
-        return run(c -> {
-            List<GivenUp> given = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, sql, iso(retryFor), interval(retryFor)); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    given.add(new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)));
-                }
-            }
-            return given;
-        });
+        return run(c -> rows(c, rs -> new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)),
+                sql, iso(retryFor), interval(retryFor)));
     }
 
     public void markEvent(String eventId, String status, String reason) {
@@ -145,7 +130,7 @@ public class BillingStore {
         String address = address(stripeCustomerId, email);
         String displayName = displayName(name, address);
         return run(c -> {
-            Optional<Long> known = id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
+            Optional<Long> known = agentOf(c, stripeCustomerId);
             if (known.isPresent()) {
                 return known.get();
             }
@@ -167,7 +152,7 @@ public class BillingStore {
                     + "ON CONFLICT (stripe_customer_id) DO NOTHING", stripeCustomerId, customerId, origin);
             if (inserted == 0) { // linked concurrently by another event of the same Stripe customer
                 c.rollback();
-                return id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId).orElseThrow();
+                return agentOf(c, stripeCustomerId).orElseThrow();
             }
             return customerId;
         });
@@ -185,7 +170,7 @@ public class BillingStore {
         String address = address(stripeCustomerId, email);
         String displayName = displayName(name, address);
         return run(c -> {
-            Optional<Long> agent = id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
+            Optional<Long> agent = agentOf(c, stripeCustomerId);
             if (agent.isEmpty()) {
                 return DetailsUpdate.UNKNOWN;
             }
@@ -203,7 +188,7 @@ public class BillingStore {
     }
 
     public Optional<Long> customerIdByStripeId(String stripeCustomerId) {
-        return run(c -> id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId));
+        return run(c -> agentOf(c, stripeCustomerId));
     }
 
     public void recordPayment(long customerId, Instant paidAt) {
@@ -328,6 +313,25 @@ public class BillingStore {
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? new Row(rs.getLong(1), rs.getString(2), rs.getString(3)) : null;
         }
+    }
+
+    /** The agent a Stripe customer is linked to. */
+    private static Optional<Long> agentOf(Connection c, String stripeCustomerId) throws SQLException {
+        return id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
+    }
+
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private static <T> List<T> rows(Connection c, RowMapper<T> mapper, String sql, Object... args) throws SQLException {
+        List<T> rows = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(mapper.map(rs));
+            }
+        }
+        return rows;
     }
 
     private static Optional<Long> id(Connection c, String sql, Object... args) throws SQLException {

@@ -24,10 +24,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static de.geolead.billing.BillingTest.awaitEvent;
+import static de.geolead.billing.BillingTest.eventStatus;
+import static de.geolead.billing.BillingTest.subscription;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -59,17 +61,11 @@ class BillingFaultsTest {
     static void start() throws Exception {
         stripe = SandboxStripe.start(0, STRIPE_KEY);
         port = RunningApp.freePort();
-        Map<String, String> props = new HashMap<>();
-        props.put("geolead.http.port", Integer.toString(port));
-        props.put("stripe.api.key", STRIPE_KEY);
-        props.put("stripe.api.base", stripe.apiBase());
-        props.put("stripe.webhook.secret", SECRET);
+        Map<String, String> props = BillingTest.billingProps(port, stripe, STRIPE_KEY, SECRET);
         props.put("geolead.stripe.retries", "0");
         props.put("geolead.stripe.backoff", "PT0.05S");
         props.put("geolead.broker.redelivery.delay", "PT0.05S");
         props.put("geolead.broker.delivery.attempts", Integer.toString(BROKER_ATTEMPTS));
-        props.put("geolead.payment.check.cron", RunningApp.NEVER);
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         props.put("geolead.sweep.grace", "PT0S");
         props.put("geolead.stripe.event.retry.for", "P3D");
         props.put("geolead.checkout.lookback", "P7D");
@@ -115,19 +111,6 @@ class BillingFaultsTest {
 
     static Map<String, Object> event(String eventId) {
         return db.row("SELECT status, reason, attempts, given_up_at FROM stripe_events WHERE event_id = ?", eventId);
-    }
-
-    static String eventStatus(String eventId) {
-        List<Map<String, Object>> rows = db.rows("SELECT status FROM stripe_events WHERE event_id = ?", eventId);
-        return rows.isEmpty() ? null : (String) rows.get(0).get("status");
-    }
-
-    static void awaitEvent(String eventId, String status) {
-        await().atMost(Duration.ofSeconds(15)).until(() -> status.equals(eventStatus(eventId)));
-    }
-
-    static Map<String, Object> subscription(String stripeId) {
-        return db.row("SELECT * FROM subscriptions WHERE stripe_subscription_id = ?", stripeId);
     }
 
     static Map<String, Object> agentOf(String stripeCustomerId) {

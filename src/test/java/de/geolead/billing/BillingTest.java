@@ -52,21 +52,27 @@ class BillingTest {
         stripe = SandboxStripe.start(0, STRIPE_KEY);
         mailbox = new Mailbox();
         port = RunningApp.freePort();
-        Map<String, String> props = new HashMap<>();
-        props.put("geolead.http.port", Integer.toString(port));
-        props.put("stripe.api.key", STRIPE_KEY);
-        props.put("stripe.api.base", stripe.apiBase());
-        props.put("stripe.webhook.secret", SECRET);
+        Map<String, String> props = billingProps(port, stripe, STRIPE_KEY, SECRET);
         props.put("geolead.stripe.retries", "2");
         props.put("geolead.stripe.backoff", "PT0.1S");
-        props.put("geolead.payment.check.cron", RunningApp.NEVER);
         props.put("smtp.host", "127.0.0.1");
         props.put("smtp.port", Integer.toString(mailbox.port()));
         props.put("smtp.from", "leads@geolead.test");
         props.put("geolead.head.start", "PT3S");
         props.put("geolead.delivery.window", "00:00-24:00");
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         app = RunningApp.start(dataDir, props);
+    }
+
+    /** Webhook on {@code port}, Stripe API at the stand-in, scheduled payment check and sweep off. */
+    static Map<String, String> billingProps(int port, SandboxStripe stripe, String apiKey, String webhookSecret) {
+        Map<String, String> props = new HashMap<>();
+        props.put("geolead.http.port", Integer.toString(port));
+        props.put("stripe.api.key", apiKey);
+        props.put("stripe.api.base", stripe.apiBase());
+        props.put("stripe.webhook.secret", webhookSecret);
+        props.put("geolead.payment.check.cron", RunningApp.NEVER);
+        props.put("geolead.sweep.cron", RunningApp.NEVER);
+        return props;
     }
 
     @AfterAll
