@@ -33,10 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("faults")
 class ImportWindowTest {
 
-    static final String CAMPAIGN = "DXX5XQHGZ3R4W6R3";
-    static final String TOKEN = "campaign-token-for-window-tests";
-    static final String TASK = "anrufen";
-    static final String NEW_LEADS = "geolead.leads.new";
+    static final String TASK = DialfireImportTest.TASK;
+    static final String NEW_LEADS = DialfireImportTest.NEW_LEADS;
 
     @TempDir
     static Path dataDir;
@@ -45,16 +43,15 @@ class ImportWindowTest {
     static final TestDatabase db = TestDatabase.get();
     static final AtomicInteger sequence = new AtomicInteger();
 
+    /** Like {@link DialfireImportTest}'s app, with the feed filtered on {@value #TASK}. */
     @BeforeAll
     static void start() {
-        dialfire = DialfireSimulator.start(0, CAMPAIGN, TOKEN);
+        dialfire = DialfireSimulator.start(0, DialfireImportTest.CAMPAIGN, DialfireImportTest.TOKEN);
         app = RunningApp.start(dataDir, Map.of(
                 "dialfire.base.url", dialfire.baseUrl(),
-                "dialfire.campaign.id", CAMPAIGN,
-                "dialfire.campaign.token", TOKEN,
+                "dialfire.campaign.id", DialfireImportTest.CAMPAIGN,
+                "dialfire.campaign.token", DialfireImportTest.TOKEN,
                 "dialfire.tasks", TASK,
-                "geolead.import.page.size", "10",
-                // this class checks the intake stage's output: the leads and their messages on geolead.leads.new
                 "camel.main.auto-startup-exclude-pattern", "lead-distribution"));
     }
 

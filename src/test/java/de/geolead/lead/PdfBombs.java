@@ -60,9 +60,7 @@ public final class PdfBombs {
                 contents.add(part);
             }
             page.getCOSObject().setItem(COSName.CONTENTS, contents);
-            ByteArrayOutputStream pdf = new ByteArrayOutputStream();
-            document.save(pdf);
-            return pdf.toByteArray();
+            return save(document);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -95,12 +93,16 @@ public final class PdfBombs {
                 }
                 page.getCOSObject().setItem(COSName.CONTENTS, content);
             }
-            ByteArrayOutputStream pdf = new ByteArrayOutputStream();
-            document.save(pdf);
-            return pdf.toByteArray();
+            return save(document);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static byte[] save(PDDocument document) throws IOException {
+        ByteArrayOutputStream pdf = new ByteArrayOutputStream();
+        document.save(pdf);
+        return pdf.toByteArray();
     }
 
     /** zlib: header, prefix, N × the deflated 1 MiB block of {@code unit}s, suffix (final), Adler-32. */
