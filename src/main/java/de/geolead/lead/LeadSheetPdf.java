@@ -49,8 +49,11 @@ public final class LeadSheetPdf {
     /** Characters of text read; the PLZ is near the top of the first page. */
     public static final int MAX_CHARACTERS = 100_000;
 
-    /** Wall time for reading one PDF. */
-    public static final Duration MAX_TIME = Duration.ofSeconds(10);
+    /**
+     * Wall time for reading one PDF: a backstop (bombs hit the byte or character limit within a second),
+     * generous because PDFBox's first use after start may scan the system fonts for a few seconds.
+     */
+    public static final Duration MAX_TIME = Duration.ofSeconds(30);
 
     /** PDFBox's scratch buffers (streams it writes while loading): in memory up to this, then a temp file. */
     private static final long SCRATCH_MAIN_MEMORY_BYTES = 4L * 1024 * 1024;
