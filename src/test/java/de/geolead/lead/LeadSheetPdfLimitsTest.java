@@ -67,6 +67,7 @@ class LeadSheetPdfLimitsTest {
         assertThatThrownBy(() -> LeadSheetPdf.text(pdf, limits))
                 .isInstanceOf(LimitExceededException.class)
                 .hasMessageStartingWith(message);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        // generous for a shared CI machine; PDFBox may scan the system fonts on its first use in this JVM
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     }
 }
