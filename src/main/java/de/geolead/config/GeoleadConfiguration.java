@@ -75,7 +75,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 settings.dialfireCampaignToken(), settings.importHttpAttempts(), settings.importHttpBackoff(),
                 settings.importHttpTimeout());
         registry.bind("dialfireImport", new DialfireImport(dialfire, new ImportWatermarks(infrastructure.dataSource()),
-                settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importPageSize(),
+                settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importRescan(), settings.importRescanEvery(), settings.importPageSize(),
                 Clock.systemUTC()));
         registry.bind("leadIntake", new LeadIntake(dialfire, new LeadRepository(infrastructure.dataSource()),
                 settings.dialfirePlzField(), settings.dialfirePdfField(), settings.importPdfMaxBytes()));

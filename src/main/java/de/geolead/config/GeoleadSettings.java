@@ -41,6 +41,8 @@ public final class GeoleadSettings {
         KEYS.put("geolead.import.cron", "GEOLEAD_IMPORT_CRON");
         KEYS.put("geolead.import.lookback", "GEOLEAD_IMPORT_LOOKBACK");
         KEYS.put("geolead.import.overlap", "GEOLEAD_IMPORT_OVERLAP");
+        KEYS.put("geolead.import.rescan", "GEOLEAD_IMPORT_RESCAN");
+        KEYS.put("geolead.import.rescan.every", "GEOLEAD_IMPORT_RESCAN_EVERY");
         KEYS.put("geolead.import.page.size", "GEOLEAD_IMPORT_PAGE_SIZE");
         KEYS.put("geolead.import.workers", "GEOLEAD_IMPORT_WORKERS");
         KEYS.put("geolead.import.http.attempts", "GEOLEAD_IMPORT_HTTP_ATTEMPTS");
@@ -148,6 +150,10 @@ public final class GeoleadSettings {
 
     public Duration importLookback() { return duration("geolead.import.lookback"); }
     public Duration importOverlap() { return duration("geolead.import.overlap"); }
+    /** How far back the daily re-scan reads the feed. */
+    public Duration importRescan() { return duration("geolead.import.rescan"); }
+    /** How often a run is a re-scan. */
+    public Duration importRescanEvery() { return duration("geolead.import.rescan.every"); }
     /** Transactions per feed page (Dialfire allows up to 1000). */
     public int importPageSize() { return Math.max(1, Math.min(1000, integer("geolead.import.page.size"))); }
     /** Contacts of a page stored in parallel. */

@@ -5,6 +5,7 @@ import de.geolead.lead.LeadStatus;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One run of the Dialfire import: its time window, where paging stands, and what it did. */
@@ -12,6 +13,9 @@ public final class ImportRun {
 
     private final Instant from;
     private final Instant to;
+    private final boolean rescan;
+    private Map<String, List<TransactionPage.Pointer>> pagePointers = Map.of();
+    private Instant maxFired;
     private String cursor = "";
     private boolean morePages = true;
     private int pages;
@@ -29,8 +33,14 @@ public final class ImportRun {
     private final AtomicInteger pdfMissing = new AtomicInteger();
 
     public ImportRun(Instant from, Instant to) {
+        this(from, to, false);
+    }
+
+    /** {@code rescan}: a daily re-scan of the last GEOLEAD_IMPORT_RESCAN, not only the watermark's overlap. */
+    public ImportRun(Instant from, Instant to, boolean rescan) {
         this.from = from;
         this.to = to;
+        this.rescan = rescan;
     }
 
     public Instant from() { return from; }
@@ -39,6 +49,11 @@ public final class ImportRun {
     public boolean hasMorePages() { return morePages; }
     public List<DialfireContact> getPageContacts() { return pageContacts; }
     public Instant pageMaxFired() { return pageMaxFired; }
+    /** The latest fired time seen in the feed during this run (Dialfire's clock), or null. */
+    public Instant maxFired() { return maxFired; }
+    public boolean isRescan() { return rescan; }
+    /** The feed transactions of this page that name the contact (pointers into its {@code $task_log}). */
+    public List<TransactionPage.Pointer> pagePointersOf(String contactId) { return pagePointers.getOrDefault(contactId, List.of()); }
     public int pages() { return pages; }
     public int created() { return created.get(); }
 
@@ -48,7 +63,11 @@ public final class ImportRun {
         transactions.addAndGet(page.pointers().size());
         contacts.addAndGet(contactsOfPage.size());
         pageContacts = List.copyOf(contactsOfPage);
+        pagePointers = page.pointersByContact();
         pageMaxFired = page.maxFired().orElse(null);
+        if (pageMaxFired != null && (maxFired == null || pageMaxFired.isAfter(maxFired))) {
+            maxFired = pageMaxFired;
+        }
         cursor = page.cursor();
         morePages = !page.lastPage();
     }
@@ -73,7 +92,7 @@ public final class ImportRun {
     }
 
     public String summary() {
-        return "Dialfire import " + DialfireClient.TIME.format(from) + " .. " + DialfireClient.TIME.format(to) + ": "
+        return "Dialfire import" + (rescan ? " (re-scan)" : "") + " " + DialfireClient.TIME.format(from) + " .. " + DialfireClient.TIME.format(to) + ": "
                 + pages + " page(s), " + transactions + " transaction(s), " + contacts + " contact(s), "
                 + notReady + " not ready; leads created " + created + ", refreshed " + refreshed + ", unchanged " + unchanged
                 + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing;

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -18,8 +20,20 @@ import java.util.regex.Pattern;
  */
 public record TransactionPage(List<Pointer> pointers, String cursor) {
 
-    /** One transaction pointer; {@code fired} is when the transaction happened (UTC). */
-    public record Pointer(Instant fired, String contactId) {}
+    /**
+     * One transaction pointer; {@code fired} is when the transaction happened (UTC); it addresses
+     * {@code contact.$task_log[taskLogIdx].transactions[txIdx]} ({@link #NO_INDEX} when the pointer has no indices).
+     */
+    public record Pointer(Instant fired, String contactId, int taskLogIdx, int txIdx) {
+
+        public static final int NO_INDEX = -1;
+
+        public Pointer(Instant fired, String contactId) {
+            this(fired, contactId, NO_INDEX, NO_INDEX);
+        }
+    }
+
+    private static final Pattern INDICES = Pattern.compile("^\\s*(\\d{1,9})\\s*,\\s*(\\d{1,9})\\s*$");
 
     private static final Pattern FIRED = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,9})?)");
 
@@ -46,7 +60,12 @@ public record TransactionPage(List<Pointer> pointers, String cursor) {
             throw new IllegalArgumentException("Malformed fired time in Dialfire transaction pointer: " + pointer);
         }
         try {
-            return new Pointer(Instant.parse(m.group(1) + "Z"), parts[2].trim());
+            Instant fired = Instant.parse(m.group(1) + "Z");
+            Matcher indices = parts.length > 3 ? INDICES.matcher(parts[3]) : null;
+            if (indices == null || !indices.matches()) {
+                return new Pointer(fired, parts[2].trim());
+            }
+            return new Pointer(fired, parts[2].trim(), Integer.parseInt(indices.group(1)), Integer.parseInt(indices.group(2)));
         } catch (java.time.DateTimeException e) {
             throw new IllegalArgumentException("Impossible fired time in Dialfire transaction pointer: " + pointer, e);
         }
@@ -61,6 +80,14 @@ public record TransactionPage(List<Pointer> pointers, String cursor) {
         Set<String> ids = new LinkedHashSet<>();
         pointers.forEach(p -> ids.add(p.contactId()));
         return List.copyOf(ids);
+    }
+
+    /** This page's pointers grouped by contact id. */
+    public Map<String, List<Pointer>> pointersByContact() {
+        Map<String, List<Pointer>> byContact = new LinkedHashMap<>();
+        pointers.forEach(p -> byContact.computeIfAbsent(p.contactId(), id -> new ArrayList<>()).add(p));
+        byContact.replaceAll((id, list) -> List.copyOf(list));
+        return Map.copyOf(byContact);
     }
 
     /** The latest fired time on this page, if it has any transaction. */

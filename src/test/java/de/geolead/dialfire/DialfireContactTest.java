@@ -192,6 +192,39 @@ class DialfireContactTest {
         }
     }
 
+    @Test
+    void readinessByTheFeedTransactionSurvivesAMoveToAnotherTask() {
+        try (DialfireSimulator sim = DialfireSimulator.start(0, "DXX5XQHGZ3R4W6R3", "token")) {
+            String id = sim.addContact("anrufen", Map.of("plz", "10115"));
+            sim.succeed(id, "termin_vereinbart");          // $task_log[1].transactions[0]
+            sim.moveTo(id, "nachbearbeitung", "open");     // $task_log[2].transactions[0]
+            DialfireContact moved = new DialfireContact(sim.contact(id));
+            TransactionPage.Pointer success = new TransactionPage.Pointer(java.time.Instant.EPOCH, id, 1, 0);
+            TransactionPage.Pointer reopened = new TransactionPage.Pointer(java.time.Instant.EPOCH, id, 2, 0);
+
+            assertThat(moved.isReady(List.of("termin"))).as("by its current state").isFalse();
+            assertThat(moved.isReady(List.of(success), List.of("termin"))).isTrue();
+            assertThat(moved.isReady(List.of(success), List.of())).isTrue();
+            assertThat(moved.isReady(List.of(success), List.of("anrufen"))).as("success in another task").isFalse();
+            assertThat(moved.isReady(List.of(reopened), List.of("termin"))).isFalse();
+            assertThat(moved.isReady(List.of(new TransactionPage.Pointer(java.time.Instant.EPOCH, id, 9, 9)), List.of("termin")))
+                    .as("a pointer past the task log").isFalse();
+            assertThat(moved.isReady(List.of(new TransactionPage.Pointer(java.time.Instant.EPOCH, id)), List.of("termin"))).isFalse();
+        }
+    }
+
+    @Test
+    void aRevokedSuccessTransactionDoesNotCount() {
+        Map<String, Object> fields = new HashMap<>(Map.of("$id", "6EU52ECUGEJPHEJV", "$status", "open", "$task", "anrufen"));
+        fields.put("$task_log", List.of(Map.of("task_name", "anrufen",
+                "transactions", List.of(Map.of("status", "success", "revoked", true), Map.of("status", "success", "revoked", false)))));
+        DialfireContact contact = new DialfireContact(fields);
+
+        assertThat(contact.isReady(List.of(new TransactionPage.Pointer(java.time.Instant.EPOCH, contact.id(), 0, 0)), List.of("anrufen"))).isFalse();
+        assertThat(contact.isReady(List.of(new TransactionPage.Pointer(java.time.Instant.EPOCH, contact.id(), 0, 1)), List.of("anrufen")))
+                .as("task from the task log entry").isTrue();
+    }
+
     // ------------------------------------------------------------------ describe()
 
     @Test

@@ -37,9 +37,9 @@ class TransactionPageTest {
         TransactionPage page = page(REALISTIC);
 
         assertThat(page.pointers()).containsExactly(
-                new Pointer(Instant.parse("2018-10-17T08:07:46.468Z"), "6EU52ECUGEJPHEJV"),
-                new Pointer(Instant.parse("2018-10-17T08:09:12.002Z"), "Q4ZKX2M9T7B3HRNA"),
-                new Pointer(Instant.parse("2018-10-17T08:11:03.917Z"), "6EU52ECUGEJPHEJV"));
+                new Pointer(Instant.parse("2018-10-17T08:07:46.468Z"), "6EU52ECUGEJPHEJV", 6, 166),
+                new Pointer(Instant.parse("2018-10-17T08:09:12.002Z"), "Q4ZKX2M9T7B3HRNA", 1, 3),
+                new Pointer(Instant.parse("2018-10-17T08:11:03.917Z"), "6EU52ECUGEJPHEJV", 7, 171));
         assertThat(page.cursor()).isEqualTo("MjAxOC0xMC0xN1QwODoxMTowMy45MTdafDc");
         assertThat(page.lastPage()).isFalse();
     }
@@ -63,7 +63,7 @@ class TransactionPageTest {
                 """);
 
         assertThat(page.pointers()).containsExactly(
-                new Pointer(Instant.parse("2018-10-17T08:07:46.468Z"), "6EU52ECUGEJPHEJV"));
+                new Pointer(Instant.parse("2018-10-17T08:07:46.468Z"), "6EU52ECUGEJPHEJV", 6, 166));
     }
 
     @Test
@@ -82,6 +82,14 @@ class TransactionPageTest {
         Pointer pointer = TransactionPage.parsePointer("2024-05-03T09:41:27.644Z| md5 | 6EU52ECUGEJPHEJV |6,166|extra");
 
         assertThat(pointer.contactId()).isEqualTo("6EU52ECUGEJPHEJV");
+        assertThat(pointer.taskLogIdx()).isEqualTo(6);
+        assertThat(pointer.txIdx()).isEqualTo(166);
+    }
+
+    @Test
+    void aPointerWithoutUsableIndicesStillNamesItsContact() {
+        assertThat(TransactionPage.parsePointer("2024-05-03T09:41:27.644Z|md5|6EU52ECUGEJPHEJV").taskLogIdx()).isEqualTo(Pointer.NO_INDEX);
+        assertThat(TransactionPage.parsePointer("2024-05-03T09:41:27.644Z|md5|6EU52ECUGEJPHEJV|x,1").txIdx()).isEqualTo(Pointer.NO_INDEX);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package de.geolead.simulator.dialfire;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -57,6 +58,8 @@ final class CampaignState {
     private final TransactionFeed feed = new TransactionFeed();
     private final List<String> requestLog = new ArrayList<>();
     private Instant lastFired = Instant.EPOCH;
+    /** How far Dialfire's clock is off the wall clock (negative: it runs behind). */
+    private Duration clockOffset = Duration.ZERO;
     private long nextSequence = 1;
 
     CampaignState(String campaignId) {
@@ -91,12 +94,23 @@ final class CampaignState {
      * holding one "update" transaction.
      */
     synchronized Instant moveTo(String contactId, String task, String status, String statusDetail) {
+        return moveTo(contactId, task, status, statusDetail, Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #moveTo(String, String, String, String)}, but the transaction was fired {@code age} ago and
+     * reaches the feed only now: it sorts into the feed at its fired time, behind where a client may already be.
+     */
+    synchronized Instant moveTo(String contactId, String task, String status, String statusDetail, Duration age) {
         requireTask(task);
         if (!STATUSES.contains(status)) {
             throw new IllegalArgumentException("status must be one of " + STATUSES + ": " + status);
         }
+        if (age.isNegative()) {
+            throw new IllegalArgumentException("a transaction cannot be fired in the future");
+        }
         Contact contact = requireContact(contactId);
-        Instant fired = nextInstant();
+        Instant fired = nextInstant().minus(age);
         String detail = statusDetail == null ? "" : statusDetail;
         contact.system.put("$version", SimFormats.newId());
         contact.system.put("$trigger", "other");
@@ -171,6 +185,18 @@ final class CampaignState {
         return List.copyOf(requestLog);
     }
 
+    /**
+     * Sets how far Dialfire's clock is off the wall clock (negative: behind, as when the app's clock runs
+     * ahead). Only on an empty feed (after {@link #reset()}), where the clock may start over.
+     */
+    synchronized void setClockOffset(Duration offset) {
+        if (feed.size() > 0) {
+            throw new IllegalArgumentException("the clock offset can only change on an empty feed (reset first)");
+        }
+        clockOffset = offset;
+        lastFired = Instant.EPOCH;
+    }
+
     /** Drops contacts, transactions, resources and the request log; the clock keeps running forward. */
     synchronized void reset() {
         contacts.clear();
@@ -195,7 +221,7 @@ final class CampaignState {
      * runs ahead of the wall clock, so a client asking for "up to now" sees everything fired so far.
      */
     private Instant nextInstant() {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Instant now = Instant.now().plus(clockOffset).truncatedTo(ChronoUnit.MILLIS);
         lastFired = now.isAfter(lastFired) ? now : lastFired;
         return lastFired;
     }

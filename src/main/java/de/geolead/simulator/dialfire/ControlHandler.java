@@ -17,12 +17,13 @@ import java.util.Map;
  * <pre>
  * POST   /__sim/contacts                {"task":..,"fields":{..}}             → {"id":..}
  * GET    /__sim/contacts/{id}                                                 → flat contact
- * POST   /__sim/contacts/{id}/success   {"task":..}                           → {"fired":..}
+ * POST   /__sim/contacts/{id}/success   {"task":..[,"firedAgoMs":..]}         → {"fired":..}  (late: fired that long ago)
  * POST   /__sim/contacts/{id}/move      {"task":..,"status":..[,"statusDetail":..]} → {"fired":..}
  * POST   /__sim/contacts/{id}/update    {"fields":{..}}                       → {"fired":..}
  * PUT    /__sim/resources/{path…}       raw body, Content-Type kept           → {}
  * POST   /__sim/faults                  {"path":..,"status":..,"times":..} or {"path":..,"delayMs":..,"times":..}
  * DELETE /__sim/faults                  clears all faults
+ * POST   /__sim/clock                  {"offsetMs":..}  Dialfire's clock off the wall clock (only on an empty feed)
  * POST   /__sim/reset
  * GET    /__sim/requests                                                      → ["GET /api/…", …]
  * </pre>
@@ -72,6 +73,10 @@ final class ControlHandler {
         } else if (method.equals("DELETE") && rest.equals(List.of("faults"))) {
             simulator.clearFaults();
             sendJson(exchange, 200, Map.of());
+        } else if (method.equals("POST") && rest.equals(List.of("clock"))) {
+            JsonNode body = jsonBody(exchange);
+            simulator.setClockOffset(Duration.ofMillis(body.hasNonNull("offsetMs") ? body.get("offsetMs").asLong() : 0));
+            sendJson(exchange, 200, Map.of());
         } else if (method.equals("POST") && rest.equals(List.of("reset"))) {
             simulator.reset();
             sendJson(exchange, 200, Map.of());
@@ -85,7 +90,9 @@ final class ControlHandler {
     private void contactAction(HttpExchange exchange, String contactId, String action) throws IOException {
         JsonNode body = jsonBody(exchange);
         Instant fired = switch (action) {
-            case "success" -> simulator.succeed(contactId, text(body, "task"));
+            case "success" -> body.hasNonNull("firedAgoMs")
+                    ? simulator.succeedLate(contactId, text(body, "task"), Duration.ofMillis(body.get("firedAgoMs").asLong()))
+                    : simulator.succeed(contactId, text(body, "task"));
             case "move" -> simulator.moveTo(contactId, text(body, "task"), text(body, "status"),
                     body.hasNonNull("statusDetail") ? body.get("statusDetail").asText() : null);
             case "update" -> simulator.updateFields(contactId, fields(body));

@@ -137,6 +137,22 @@ public final class DialfireSimulator implements AutoCloseable {
         return state.moveTo(contactId, task, status, statusDetail == null ? defaultStatusDetail(status) : statusDetail);
     }
 
+    /**
+     * A success (status_detail "Termin") whose transaction was fired {@code age} ago but reaches the
+     * feed only now (Dialfire delivered or enriched it late): it sorts into the feed at its old fired time.
+     */
+    public Instant succeedLate(String contactId, String task, Duration age) {
+        return state.moveTo(contactId, task, "success", "Termin", age);
+    }
+
+    /**
+     * Skews the simulated Dialfire clock against the wall clock (negative: Dialfire runs behind, as when
+     * the app's clock runs ahead). Only right after {@link #reset()}, on an empty feed.
+     */
+    public void setClockOffset(Duration offset) {
+        state.setClockOffset(offset);
+    }
+
     /** Changes fields: new $version and an "update" transaction fired now in the contact's current task. */
     public Instant updateFields(String contactId, Map<String, String> fields) {
         return state.updateFields(contactId, fields);

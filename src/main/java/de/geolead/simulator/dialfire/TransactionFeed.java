@@ -34,9 +34,17 @@ final class TransactionFeed {
 
     private final List<Entry> entries = new ArrayList<>();
 
-    /** Entries must be appended in firing order (the simulator.s clock never goes backwards). */
+    /**
+     * Adds an entry at its place in firing order: at the end as a rule (the simulator's clock never goes
+     * backwards), further in for a transaction that reaches the feed late. Paging continues strictly after
+     * the cursor's position, so a client already past that place does not see it — like a late event in Dialfire.
+     */
     void append(Entry entry) {
-        entries.add(entry);
+        int at = entries.size();
+        while (at > 0 && entries.get(at - 1).fired().isAfter(entry.fired())) {
+            at--;
+        }
+        entries.add(at, entry);
     }
 
     int size() {

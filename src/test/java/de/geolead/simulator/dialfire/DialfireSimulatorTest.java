@@ -205,6 +205,37 @@ class DialfireSimulatorTest {
         }
 
         @Test
+        void aLateTransactionSortsInAtItsFiredTimeAndAPagerAlreadyPastItMissesIt() throws Exception {
+            List<Instant> fired = successes(4, "termin_vereinbart");
+            JsonNode first = transactions("from=2020-01-01&limit=2");
+            String late = sim.addContact("anrufen", Map.of());
+            Instant lateFired = sim.succeedLate(late, "termin_vereinbart", java.time.Duration.ofMinutes(5));
+            JsonNode second = transactions("from=2020-01-01&limit=10&cursor=" + q(first.get("cursor").asText()));
+
+            assertThat(lateFired).isBefore(fired.get(0));
+            assertThat(results(second)).hasSize(2).noneMatch(p -> p.contains(late));
+            List<String> all = results(transactions("from=2020-01-01&limit=10"));
+            assertThat(all).hasSize(5);
+            assertThat(all.get(0)).startsWith(QUERY_TIME.format(lateFired)).contains("|" + late + "|");
+            assertThat(sim.contact(late)).containsEntry("$status", "success");
+        }
+
+        @Test
+        void aDialfireClockBehindTheWallClockFiresInThePast() throws Exception {
+            sim.reset();
+            sim.setClockOffset(java.time.Duration.ofMinutes(-10));
+            try {
+                Instant fired = successes(1, "termin_vereinbart").get(0);
+
+                assertThat(fired).isBefore(Instant.now().minus(java.time.Duration.ofMinutes(9)));
+                assertThatThrownBy(() -> sim.setClockOffset(java.time.Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+            } finally {
+                sim.reset();
+                sim.setClockOffset(java.time.Duration.ZERO);
+            }
+        }
+
+        @Test
         void transactionsAddedDuringPagingShowUpAtTheEndOfAnOpenWindow() throws Exception {
             successes(5, "termin_vereinbart");
             JsonNode first = transactions("from=2020-01-01&limit=3");
