@@ -27,6 +27,7 @@ public final class ImportRun {
     private final AtomicInteger unchanged = new AtomicInteger();
     private final AtomicInteger unroutable = new AtomicInteger();
     private final AtomicInteger pdfMissing = new AtomicInteger();
+    private final AtomicInteger invalid = new AtomicInteger();
 
     public ImportRun(Instant from, Instant to) {
         this.from = from;
@@ -41,6 +42,9 @@ public final class ImportRun {
     public Instant pageMaxFired() { return pageMaxFired; }
     public int pages() { return pages; }
     public int created() { return created.get(); }
+    public int refreshed() { return refreshed.get(); }
+    public int invalid() { return invalid.get(); }
+    public int pdfMissing() { return pdfMissing.get(); }
 
     /** Takes the next page: its transactions' contacts, and the cursor for the one after. */
     void page(TransactionPage page, List<DialfireContact> contactsOfPage) {
@@ -68,6 +72,8 @@ public final class ImportRun {
                 unroutable.incrementAndGet();
             } else if (LeadStatus.PDF_MISSING.equals(outcome.status())) {
                 pdfMissing.incrementAndGet();
+            } else if (LeadStatus.INVALID.equals(outcome.status())) {
+                invalid.incrementAndGet();
             }
         }
     }
@@ -76,6 +82,6 @@ public final class ImportRun {
         return "Dialfire import " + DialfireClient.TIME.format(from) + " .. " + DialfireClient.TIME.format(to) + ": "
                 + pages + " page(s), " + transactions + " transaction(s), " + contacts + " contact(s), "
                 + notReady + " not ready; leads created " + created + ", refreshed " + refreshed + ", unchanged " + unchanged
-                + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing;
+                + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing + ", invalid " + invalid;
     }
 }
