@@ -69,11 +69,12 @@ public class LeadIntake {
 
     /**
      * The stored contacts of leads parked {@code pdf_missing} for a transient reason within
-     * {@code GEOLEAD_PDF_RETRY_FOR}; storing them again ({@link #store}) fetches their PDF again.
+     * {@code GEOLEAD_PDF_RETRY_FOR}, not tried since {@code runStart} (not twice in one run); storing them
+     * again ({@link #store}) fetches their PDF again.
      */
-    public List<DialfireContact> dueForPdfRetry() {
+    public List<DialfireContact> dueForPdfRetry(Instant runStart) {
         List<DialfireContact> contacts = new ArrayList<>();
-        for (String json : leads.dueForPdfRetry(PDF_RETRIES_PER_RUN)) {
+        for (String json : leads.dueForPdfRetry(runStart, PDF_RETRIES_PER_RUN)) {
             try {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> fields = JSON.readValue(json, Map.class);

@@ -67,16 +67,18 @@ public class LeadRepository {
 
     /**
      * The stored contacts (JSON) of leads parked {@code pdf_missing} for a transient reason whose retry
-     * period has not run out, those tried longest ago first.
+     * period has not run out and that were not tried since {@code notTriedSince}, those tried longest ago first.
      */
-    public List<String> dueForPdfRetry(int limit) {
+    public List<String> dueForPdfRetry(Instant notTriedSince, int limit) {
         String sql = """
                 SELECT contact::text FROM leads
                  WHERE status = 'pdf_missing' AND pdf_failure = 'transient' AND pdf_retry_until > now()
+                   AND updated_at < ?
                  ORDER BY updated_at LIMIT ?
                 """;
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setInt(1, limit);
+            ps.setTimestamp(1, Timestamp.from(notTriedSince));
+            ps.setInt(2, limit);
             List<String> contacts = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
