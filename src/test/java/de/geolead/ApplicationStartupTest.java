@@ -24,7 +24,8 @@ class ApplicationStartupTest {
                      "dialfire.campaign.id", "",
                      "dialfire.campaign.token", ""))) {
 
-            for (String route : new String[] {"dialfire-import", "dialfire-import-run", "dialfire-lead"}) {
+            for (String route : new String[] {"dialfire-import", "dialfire-import-run", "dialfire-lead",
+                    "dialfire-lead-stored", "dialfire-pdf-retry"}) {
                 assertThat(app.context().getRouteController().getRouteStatus(route)).as(route).isEqualTo(ServiceStatus.Stopped);
             }
             assertThat(app.context().getStatus()).isEqualTo(ServiceStatus.Started);

@@ -73,12 +73,13 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
         DialfireClient dialfire = new DialfireClient(settings.dialfireBaseUrl(), settings.dialfireCampaignId(),
                 settings.dialfireCampaignToken(), settings.importHttpAttempts(), settings.importHttpBackoff(),
-                settings.importHttpTimeout());
+                settings.importHttpTimeout(), settings.dialfirePdfHosts());
         registry.bind("dialfireImport", new DialfireImport(dialfire, new ImportWatermarks(infrastructure.dataSource()),
                 settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importRescan(), settings.importRescanEvery(), settings.importPageSize(),
                 Clock.systemUTC()));
         registry.bind("leadIntake", new LeadIntake(dialfire, new LeadRepository(infrastructure.dataSource()),
-                settings.dialfirePlzField(), settings.dialfirePdfField(), settings.importPdfMaxBytes()));
+                settings.dialfirePlzField(), settings.dialfirePdfField(), settings.importPdfMaxBytes(),
+                settings.pdfRetryFor(), Clock.systemUTC()));
 
         registry.bind("importWorkers", context.getExecutorServiceManager()
                 .newFixedThreadPool(this, "dialfire-import", settings.importWorkers()));

@@ -38,6 +38,7 @@ public final class GeoleadSettings {
         KEYS.put("dialfire.tasks", "DIALFIRE_TASKS");
         KEYS.put("dialfire.plz.field", "DIALFIRE_PLZ_FIELD");
         KEYS.put("dialfire.pdf.field", "DIALFIRE_PDF_FIELD");
+        KEYS.put("dialfire.pdf.hosts", "DIALFIRE_PDF_HOSTS");
         KEYS.put("geolead.import.cron", "GEOLEAD_IMPORT_CRON");
         KEYS.put("geolead.import.lookback", "GEOLEAD_IMPORT_LOOKBACK");
         KEYS.put("geolead.import.overlap", "GEOLEAD_IMPORT_OVERLAP");
@@ -49,6 +50,7 @@ public final class GeoleadSettings {
         KEYS.put("geolead.import.http.backoff", "GEOLEAD_IMPORT_HTTP_BACKOFF");
         KEYS.put("geolead.import.http.timeout", "GEOLEAD_IMPORT_HTTP_TIMEOUT");
         KEYS.put("geolead.import.pdf.max.bytes", "GEOLEAD_IMPORT_PDF_MAX_BYTES");
+        KEYS.put("geolead.pdf.retry.for", "GEOLEAD_PDF_RETRY_FOR");
         KEYS.put("geolead.head.start", "GEOLEAD_HEAD_START");
         KEYS.put("geolead.delay.mode", "GEOLEAD_DELAY_MODE");
         KEYS.put("geolead.unassigned.retry", "GEOLEAD_UNASSIGNED_RETRY");
@@ -142,9 +144,16 @@ public final class GeoleadSettings {
     public String dialfirePlzField() { return get("dialfire.plz.field"); }
     public String dialfirePdfField() { return get("dialfire.pdf.field"); }
 
+    /** Host suffixes lead sheets may be fetched from (see {@code PdfSources}); empty = the Dialfire API host. */
+    public List<String> dialfirePdfHosts() { return list("dialfire.pdf.hosts"); }
+
     /** Task-name prefixes that mark a lead as ready; empty = any task. */
     public List<String> dialfireTasks() {
-        return Arrays.stream(get("dialfire.tasks").split(","))
+        return list("dialfire.tasks");
+    }
+
+    private List<String> list(String key) {
+        return Arrays.stream(get(key).split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
@@ -162,6 +171,8 @@ public final class GeoleadSettings {
     public Duration importHttpBackoff() { return duration("geolead.import.http.backoff"); }
     public Duration importHttpTimeout() { return duration("geolead.import.http.timeout"); }
     public int importPdfMaxBytes() { return integer("geolead.import.pdf.max.bytes"); }
+    /** How long a lead parked {@code pdf_missing} has its PDF fetched again (transient failures: every run). */
+    public Duration pdfRetryFor() { return duration("geolead.pdf.retry.for"); }
 
     public Duration headStart() { return duration("geolead.head.start"); }
     public String delayMode() { return get("geolead.delay.mode"); }

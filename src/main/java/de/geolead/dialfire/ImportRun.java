@@ -31,6 +31,7 @@ public final class ImportRun {
     private final AtomicInteger unchanged = new AtomicInteger();
     private final AtomicInteger unroutable = new AtomicInteger();
     private final AtomicInteger pdfMissing = new AtomicInteger();
+    private final AtomicInteger invalid = new AtomicInteger();
 
     public ImportRun(Instant from, Instant to) {
         this(from, to, false);
@@ -56,6 +57,9 @@ public final class ImportRun {
     public List<TransactionPage.Pointer> pagePointersOf(String contactId) { return pagePointers.getOrDefault(contactId, List.of()); }
     public int pages() { return pages; }
     public int created() { return created.get(); }
+    public int refreshed() { return refreshed.get(); }
+    public int invalid() { return invalid.get(); }
+    public int pdfMissing() { return pdfMissing.get(); }
 
     /** Takes the next page: its transactions' contacts, and the cursor for the one after. */
     void page(TransactionPage page, List<DialfireContact> contactsOfPage) {
@@ -87,6 +91,8 @@ public final class ImportRun {
                 unroutable.incrementAndGet();
             } else if (LeadStatus.PDF_MISSING.equals(outcome.status())) {
                 pdfMissing.incrementAndGet();
+            } else if (LeadStatus.INVALID.equals(outcome.status())) {
+                invalid.incrementAndGet();
             }
         }
     }
@@ -95,6 +101,6 @@ public final class ImportRun {
         return "Dialfire import" + (rescan ? " (re-scan)" : "") + " " + DialfireClient.TIME.format(from) + " .. " + DialfireClient.TIME.format(to) + ": "
                 + pages + " page(s), " + transactions + " transaction(s), " + contacts + " contact(s), "
                 + notReady + " not ready; leads created " + created + ", refreshed " + refreshed + ", unchanged " + unchanged
-                + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing;
+                + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing + ", invalid " + invalid;
     }
 }

@@ -37,6 +37,7 @@ class GeoleadSettingsTest {
         values.put("dialfire.tasks", "");
         values.put("dialfire.plz.field", "plz");
         values.put("dialfire.pdf.field", "pdf_url");
+        values.put("dialfire.pdf.hosts", "");
         values.put("geolead.import.cron", "0 0/15 * * * ?");
         values.put("geolead.import.lookback", "P7D");
         values.put("geolead.import.overlap", "PT2M");
@@ -46,6 +47,7 @@ class GeoleadSettingsTest {
         values.put("geolead.import.http.backoff", "PT1S");
         values.put("geolead.import.http.timeout", "PT30S");
         values.put("geolead.import.pdf.max.bytes", "20971520");
+        values.put("geolead.pdf.retry.for", "P1D");
         values.put("smtp.host", "");
         values.put("smtp.port", "25");
         values.put("smtp.user", "");
@@ -211,6 +213,14 @@ class GeoleadSettingsTest {
                     "dialfire.campaign.token", "tok");
 
             assertThat(complete.missingDialfireSettings()).isEmpty();
+        }
+
+        @Test
+        void pdfHostsAreSplitOnCommasAndTheRetryPeriodDefaultsToADay() {
+            assertThat(settings("dialfire.pdf.hosts", " files.example.com, ,localhost ").dialfirePdfHosts())
+                    .containsExactly("files.example.com", "localhost");
+            assertThat(settings().dialfirePdfHosts()).isEmpty();
+            assertThat(settings().pdfRetryFor()).isEqualTo(java.time.Duration.ofDays(1));
         }
 
         @Test

@@ -78,6 +78,11 @@ class DialfireClientTest {
         return new DialfireClient(baseUrl, CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, TIMEOUT);
     }
 
+    /** A client whose DIALFIRE_PDF_HOSTS lists these hosts (the test servers run on 127.0.0.1). */
+    private static DialfireClient client(String baseUrl, String... pdfHosts) {
+        return new DialfireClient(baseUrl, CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, TIMEOUT, List.of(pdfHosts));
+    }
+
     private static List<String> requests(String fragment) {
         return sim.requestLog().stream().filter(line -> line.contains(fragment)).toList();
     }
@@ -473,6 +478,8 @@ class DialfireClientTest {
         @BeforeEach
         void startForeignHost() throws IOException {
             foreign = new FakeServer();
+            // the foreign test host is another port on 127.0.0.1: listed explicitly, loopback is allowed
+            client = client(sim.baseUrl(), "127.0.0.1");
         }
 
         @AfterEach
@@ -558,7 +565,7 @@ class DialfireClientTest {
                     exchange.sendResponseHeaders(302, -1);
                 };
                 foreign.handler = exchange -> FakeServer.send(exchange, 200, pdf);
-                client = client(dialfire.url(""));
+                client = client(dialfire.url(""), "127.0.0.1");
 
                 client.leadSheet("leads/a.pdf", 1_000_000);
 
@@ -590,17 +597,22 @@ class DialfireClientTest {
             LeadSheetDownload download = client.leadSheet(foreign.url("/a.pdf"), 1_000_000);
 
             assertThat(download.isPresent()).isFalse();
-            assertThat(download.missingReason()).isEqualTo("PDF refused (HTTP 403)");
+            // issue 9: the reason stays generic (no status code)
+            assertThat(download.missingReason()).isEqualTo("PDF refused");
+            assertThat(download.temporary()).isFalse();
             assertThat(foreign.requests).hasSize(1);
         }
 
+        /* Issue 9: only the feed and flat_view may stop a run; one refused resource parks its lead. */
         @Test
-        void aForbiddenDialfireResourceIsAnAccessProblem() {
+        void aForbiddenDialfireResourceIsARefusedSheetNotARunStopper() {
             sim.failNext("resources/", 403, 1);
 
-            assertThatThrownBy(() -> client.leadSheet("leads/a.pdf", 1_000_000))
-                    .isInstanceOf(DialfireAccessDeniedException.class)
-                    .hasMessageNotContaining(TOKEN);
+            LeadSheetDownload download = client.leadSheet("leads/a.pdf", 1_000_000);
+
+            assertThat(download.isPresent()).isFalse();
+            assertThat(download.missingReason()).isEqualTo("PDF refused");
+            assertThat(download.temporary()).isFalse();
         }
 
         @Test
@@ -609,7 +621,7 @@ class DialfireClientTest {
 
             assertThat(download.isPresent()).isFalse();
             assertThat(download.bytes()).isNull();
-            assertThat(download.missingReason()).contains("404");
+            assertThat(download.missingReason()).isEqualTo("PDF not found");
             assertThat(download.sourceUrl()).isEqualTo(sim.baseUrl() + RESOURCES + "leads/none.pdf");
             assertThat(sim.requestLog()).hasSize(1);
         }
@@ -618,7 +630,7 @@ class DialfireClientTest {
         void aGoneForeignSheetIsMissingWith410() {
             foreign.handler = exchange -> FakeServer.send(exchange, 410, "gone".getBytes(StandardCharsets.UTF_8));
 
-            assertThat(client.leadSheet(foreign.url("/a.pdf"), 1_000_000).missingReason()).contains("410");
+            assertThat(client.leadSheet(foreign.url("/a.pdf"), 1_000_000).missingReason()).isEqualTo("PDF not found");
         }
 
         @Test
@@ -630,14 +642,17 @@ class DialfireClientTest {
             assertThat(sim.requestLog()).hasSize(ATTEMPTS);
         }
 
+        /* Issue 9: a PDF host that keeps failing is a temporary problem of this lead, not of the run. */
         @Test
-        void aForeignHostThatKeepsFailingIsUnavailable() {
+        void aForeignHostThatKeepsFailingIsATemporarilyMissingSheet() {
             foreign.handler = exchange -> FakeServer.send(exchange, 500, "oops".getBytes(StandardCharsets.UTF_8));
 
-            assertThatThrownBy(() -> client.leadSheet(foreign.url("/a.pdf"), 1_000_000))
-                    .isInstanceOf(DialfireUnavailableException.class)
-                    .hasMessageContaining(ATTEMPTS + " attempts")
-                    .hasMessageContaining("HTTP 500");
+            LeadSheetDownload download = client.leadSheet(foreign.url("/a.pdf"), 1_000_000);
+
+            assertThat(download.isPresent()).isFalse();
+            assertThat(download.temporary()).isTrue();
+            assertThat(download.missingReason()).isEqualTo("PDF could not be fetched (temporary)");
+            assertThat(download.detail()).contains(ATTEMPTS + " attempts").contains("HTTP 500");
             assertThat(foreign.requests).hasSize(ATTEMPTS);
         }
 
@@ -666,7 +681,7 @@ class DialfireClientTest {
             LeadSheetDownload download = client.leadSheet("leads/a.pdf", max);
 
             assertThat(download.isPresent()).isFalse();
-            assertThat(download.missingReason()).contains("larger than " + max + " bytes").contains(String.valueOf(pdf.length));
+            assertThat(download.missingReason()).isEqualTo("PDF too large");
         }
 
         @Test
@@ -684,7 +699,7 @@ class DialfireClientTest {
             LeadSheetDownload download = client.leadSheet(foreign.url("/a.pdf"), max);
 
             assertThat(download.isPresent()).isFalse();
-            assertThat(download.missingReason()).contains("larger than " + max + " bytes");
+            assertThat(download.missingReason()).isEqualTo("PDF too large");
             assertThat(foreign.requests).singleElement()
                     .satisfies(request -> assertThat(request.responseChunked()).isTrue());
         }
@@ -704,7 +719,7 @@ class DialfireClientTest {
             LeadSheetDownload download = client.leadSheet(foreign.url("/a.pdf"), 100_000);
 
             assertThat(download.isPresent()).isFalse();
-            assertThat(download.missingReason()).contains("larger than 100000 bytes");
+            assertThat(download.missingReason()).isEqualTo("PDF too large");
         }
 
         @ParameterizedTest

@@ -181,7 +181,8 @@ class DialfireImportTest {
 
         assertThat(lead(broken)).containsEntry("status", "pdf_missing").containsEntry("plz", "80331");
         assertThat((String) lead(broken).get("status_reason")).contains("not a PDF");
-        assertThat((String) lead(notThere).get("status_reason")).contains("404");
+        // issue 9: the reason stays generic (no status code)
+        assertThat((String) lead(notThere).get("status_reason")).contains("PDF not found");
         assertThat((String) lead(noReference).get("status_reason")).contains("no PDF reference");
         assertThat(db.count("SELECT count(*) FROM lead_pdfs")).isZero();
         assertThat(app.drainQueue(NEW_LEADS)).isEmpty();

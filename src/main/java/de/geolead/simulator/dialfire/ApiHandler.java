@@ -52,6 +52,11 @@ final class ApiHandler {
         if (delay.isPresent()) {
             sleep(delay.get());
         }
+        Optional<Duration> stall = faults.takeStall(target);
+        if (stall.isPresent()) {
+            stallBody(exchange, stall.get());
+            return;
+        }
         Optional<Integer> failure = faults.takeFailure(target);
         if (failure.isPresent()) {
             int status = failure.get();
@@ -103,6 +108,16 @@ final class ApiHandler {
         } else {
             sendText(exchange, 404, "Not Found");
         }
+    }
+
+    /** A host that answers 200, sends the headers and one byte of the body, then stalls and hangs up. */
+    private static void stallBody(HttpExchange exchange, Duration stall) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        exchange.sendResponseHeaders(200, 0);
+        exchange.getResponseBody().write('%');
+        exchange.getResponseBody().flush();
+        sleep(stall);
+        exchange.close();
     }
 
     /** GET …/contacts/transactions/?from&to&cursor&limit[&tasks][&type][&hi] */

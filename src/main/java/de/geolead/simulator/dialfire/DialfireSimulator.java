@@ -194,6 +194,14 @@ public final class DialfireSimulator implements AutoCloseable {
         faults.delayNext(pathFragment, delay, times);
     }
 
+    /**
+     * The next {@code times} requests whose path (with query) contains {@code pathFragment} get 200 and the
+     * headers at once, then one byte, then nothing for {@code stall}, then the connection closes.
+     */
+    public void stallNext(String pathFragment, Duration stall, int times) {
+        faults.stallNext(pathFragment, stall, times);
+    }
+
     public void clearFaults() {
         faults.clear();
     }

@@ -8,20 +8,27 @@ import java.util.Optional;
 
 /**
  * Fault injection for /api requests: "the next N requests whose path contains X answer with status S"
- * and "… are delayed by D". Rules are used up in the order they were added. Thread-safe.
+ * , "… are delayed by D" and "… answer 200 with the headers and a first byte, then stall for D".
+ * Rules are used up in the order they were added. Thread-safe.
  */
 final class FaultInjector {
 
     private static final class Rule {
         final String pathFragment;
-        final int status;          // 0 for a delay rule
+        final int status;          // 0 for a delay or stall rule
         final Duration delay;      // null for a status rule
+        final boolean stall;       // headers first, then the delay, then the connection is closed
         int remaining;
 
         Rule(String pathFragment, int status, Duration delay, int times) {
+            this(pathFragment, status, delay, false, times);
+        }
+
+        Rule(String pathFragment, int status, Duration delay, boolean stall, int times) {
             this.pathFragment = pathFragment;
             this.status = status;
             this.delay = delay;
+            this.stall = stall;
             this.remaining = times;
         }
     }
@@ -42,24 +49,42 @@ final class FaultInjector {
         add(new Rule(requireFragment(pathFragment), 0, delay, times));
     }
 
+    synchronized void stallNext(String pathFragment, Duration stall, int times) {
+        if (stall == null || stall.isNegative()) {
+            throw new IllegalArgumentException("stall must be >= 0");
+        }
+        add(new Rule(requireFragment(pathFragment), 0, stall, true, times));
+    }
+
     synchronized void clear() {
         rules.clear();
     }
 
     /** Uses up one matching delay rule, if any, and returns its delay. */
     synchronized Optional<Duration> takeDelay(String path) {
-        return take(path, false).map(rule -> rule.delay);
+        return take(path, Kind.DELAY).map(rule -> rule.delay);
+    }
+
+    /** Uses up one matching stall rule, if any, and returns how long the body stalls. */
+    synchronized Optional<Duration> takeStall(String path) {
+        return take(path, Kind.STALL).map(rule -> rule.delay);
     }
 
     /** Uses up one matching status rule, if any, and returns its status. */
     synchronized Optional<Integer> takeFailure(String path) {
-        return take(path, true).map(rule -> rule.status);
+        return take(path, Kind.FAILURE).map(rule -> rule.status);
     }
 
-    private Optional<Rule> take(String path, boolean failure) {
+    private enum Kind { FAILURE, DELAY, STALL }
+
+    private static Kind kind(Rule rule) {
+        return rule.delay == null ? Kind.FAILURE : rule.stall ? Kind.STALL : Kind.DELAY;
+    }
+
+    private Optional<Rule> take(String path, Kind kind) {
         for (Iterator<Rule> it = rules.iterator(); it.hasNext(); ) {
             Rule rule = it.next();
-            if ((rule.delay == null) == failure && path.contains(rule.pathFragment)) {
+            if (kind(rule) == kind && path.contains(rule.pathFragment)) {
                 if (--rule.remaining <= 0) {
                     it.remove();
                 }
