@@ -131,7 +131,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 .build();
         StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
-        registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC()));
+        registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC(), settings.trustedProxies()));
         registry.bind("stripeEventProcessor", new StripeEventProcessor(stripe, store));
         registry.bind("paymentCheck", new PaymentCheck(stripe, store));
 
