@@ -25,12 +25,8 @@ class WebhookRateLimitRouteTest {
     /** From a peer outside GEOLEAD_TRUSTED_PROXIES (none by default) a forged X-Forwarded-For changes nothing. */
     @Test
     void callsBeyondTheLimitAreAnswered429() throws Exception {
-        TestDatabase.get().reset();
         int port = RunningApp.freePort();
-        try (RunningApp app = RunningApp.start(dataDir, Map.of(
-                "geolead.http.port", Integer.toString(port),
-                "stripe.webhook.secret", "whsec_limit",
-                "geolead.webhook.rate.limit", "5"))) {
+        try (RunningApp app = start(port, 5, "")) {
             HttpClient http = HttpClient.newHttpClient();
             int bad = 0;
             int limited = 0;
@@ -54,13 +50,8 @@ class WebhookRateLimitRouteTest {
     /** Behind the TLS proxy every call comes from the proxy (here 127.0.0.1): its X-Forwarded-For names the client. */
     @Test
     void behindATrustedProxyEachClientIsLimitedOnItsOwn() throws Exception {
-        TestDatabase.get().reset();
         int port = RunningApp.freePort();
-        try (RunningApp app = RunningApp.start(dataDir, Map.of(
-                "geolead.http.port", Integer.toString(port),
-                "stripe.webhook.secret", "whsec_limit",
-                "geolead.webhook.rate.limit", "3",
-                "geolead.trusted.proxies", "10.0.0.0/8, 127.0.0.1/32, ::1/128"))) {
+        try (RunningApp app = start(port, 3, "10.0.0.0/8, 127.0.0.1/32, ::1/128")) {
             HttpClient http = HttpClient.newHttpClient();
             List<Integer> junk = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
@@ -78,6 +69,15 @@ class WebhookRateLimitRouteTest {
             assertThat(post(http, port, null).statusCode()).as("the proxy's third call").isEqualTo(400);
             assertThat(post(http, port, null).statusCode()).as("the proxy's fourth call").isEqualTo(429);
         }
+    }
+
+    private RunningApp start(int port, int limit, String trustedProxies) {
+        TestDatabase.get().reset();
+        return RunningApp.start(dataDir, Map.of(
+                "geolead.http.port", Integer.toString(port),
+                "stripe.webhook.secret", "whsec_limit",
+                "geolead.webhook.rate.limit", Integer.toString(limit),
+                "geolead.trusted.proxies", trustedProxies));
     }
 
     private static HttpResponse<String> post(HttpClient http, int port, String forwardedFor) throws Exception {
