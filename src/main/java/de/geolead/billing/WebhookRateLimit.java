@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Requests per minute per client address for the public webhook (a fixed one-minute window per address).
  * Beyond the limit a call is refused with 429 before any signature work is done. 0 = no limit.
+ * The client address is the TCP peer, or, when the peer is one of the {@link TrustedProxies}, the address
+ * that proxy reports in {@code X-Forwarded-For}.
  */
 public class WebhookRateLimit {
 
@@ -16,11 +18,22 @@ public class WebhookRateLimit {
 
     private final int perMinute;
     private final Clock clock;
+    private final TrustedProxies proxies;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
     public WebhookRateLimit(int perMinute, Clock clock) {
+        this(perMinute, clock, TrustedProxies.none());
+    }
+
+    public WebhookRateLimit(int perMinute, Clock clock, TrustedProxies proxies) {
         this.perMinute = perMinute;
         this.clock = clock;
+        this.proxies = proxies;
+    }
+
+    /** Counts one call from TCP {@code peer} carrying {@code forwardedFor} (X-Forwarded-For, may be null). */
+    public void check(String peer, Object forwardedFor) {
+        check(proxies.client(peer, forwardedFor));
     }
 
     /** Counts one call of {@code client}; throws {@link RateLimitedException} beyond the limit. */

@@ -134,7 +134,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 .build();
         StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
-        registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC()));
+        registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC(), settings.trustedProxies()));
         StripeEventProcessor processor = new StripeEventProcessor(stripe, store);
         registry.bind("stripeEventProcessor", processor);
         registry.bind("stripeEventSweep", new StripeEventSweep(processor, store, settings.stripeEventRetryFor(), settings.sweepGrace(), 500));

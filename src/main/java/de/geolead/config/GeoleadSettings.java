@@ -1,5 +1,7 @@
 package de.geolead.config;
 
+import de.geolead.billing.TrustedProxies;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,6 +80,7 @@ public final class GeoleadSettings {
         KEYS.put("geolead.payment.check.cron", "GEOLEAD_PAYMENT_CHECK_CRON");
         KEYS.put("geolead.checkout.lookback", "GEOLEAD_CHECKOUT_LOOKBACK");
         KEYS.put("geolead.webhook.rate.limit", "GEOLEAD_WEBHOOK_RATE_LIMIT");
+        KEYS.put("geolead.trusted.proxies", "GEOLEAD_TRUSTED_PROXIES");
         KEYS.put("geolead.console.bind", "GEOLEAD_CONSOLE_BIND");
         KEYS.put("geolead.console.port", "GEOLEAD_CONSOLE_PORT");
         KEYS.put("geolead.console.users.file", "GEOLEAD_CONSOLE_USERS_FILE");
@@ -197,6 +200,15 @@ public final class GeoleadSettings {
     public String stripeApiBase() { return get("stripe.api.base").replaceAll("/+$", ""); }
     /** Webhook calls a minute per client address; 0 = no limit. */
     public int webhookRateLimit() { return Math.max(0, integer("geolead.webhook.rate.limit")); }
+    /** Proxies whose X-Forwarded-For names the webhook's client; empty = none. */
+    public TrustedProxies trustedProxies() {
+        try {
+            return TrustedProxies.parse(get("geolead.trusted.proxies"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(KEYS.get("geolead.trusted.proxies")
+                    + " must be comma-separated IP addresses or CIDR ranges such as 172.18.0.0/16 or fd00::/8: " + e.getMessage());
+        }
+    }
     public int stripeRetries() { return Math.max(0, integer("geolead.stripe.retries")); }
     /** First wait after a Stripe 429, doubled per retry. */
     public Duration stripeBackoff() { return duration("geolead.stripe.backoff"); }

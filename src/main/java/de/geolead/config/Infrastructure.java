@@ -81,6 +81,9 @@ public final class Infrastructure extends ServiceSupport {
         }
         config.setMaximumPoolSize(settings.dbPoolSize());
         config.setConnectionTimeout(10_000);
+        // PostgreSQL's error details quote the row's values ("Key (email)=(...)", "JSON data, line 1: {...}");
+        // exception messages end up in logs, so they carry the error only, never the data
+        config.addDataSourceProperty("logServerErrorDetail", "false");
         return new HikariDataSource(config);
     }
 

@@ -28,6 +28,22 @@ class WebhookRateLimitTest {
     }
 
     @Test
+    void behindATrustedProxyEachForwardedClientHasItsOwnLimit() {
+        WebhookRateLimit limit = new WebhookRateLimit(2, Clock.systemUTC(), TrustedProxies.parse("127.0.0.1/32"));
+        limit.check("127.0.0.1", "198.51.100.1");
+        limit.check("127.0.0.1", "198.51.100.1");
+        assertThatThrownBy(() -> limit.check("127.0.0.1", "198.51.100.1")).isInstanceOf(WebhookRateLimit.RateLimitedException.class)
+                .hasMessageContaining("198.51.100.1");
+        assertThatCode(() -> limit.check("127.0.0.1", "198.51.100.2")).as("another client behind the same proxy").doesNotThrowAnyException();
+
+        WebhookRateLimit untrusting = new WebhookRateLimit(2, Clock.systemUTC(), TrustedProxies.none());
+        untrusting.check("127.0.0.1", "198.51.100.1");
+        untrusting.check("127.0.0.1", "198.51.100.2");
+        assertThatThrownBy(() -> untrusting.check("127.0.0.1", "198.51.100.3")).as("forged headers are ignored")
+                .hasMessageContaining("127.0.0.1");
+    }
+
+    @Test
     void zeroMeansNoLimit() {
         WebhookRateLimit limit = new WebhookRateLimit(0, Clock.systemUTC());
         for (int i = 0; i < 1000; i++) {

@@ -444,6 +444,15 @@ class GeoleadSettingsTest {
     }
 
     @Test
+    void trustedProxiesAreNoneByDefaultAndABadEntryNamesTheVariable() {
+        assertThat(settings("geolead.trusted.proxies", "").trustedProxies().isEmpty()).isTrue();
+        assertThat(settings("geolead.trusted.proxies", " 10.0.0.0/8, fd00::/8 ").trustedProxies().contains("fd00::7")).isTrue();
+        assertThatThrownBy(() -> settings("geolead.trusted.proxies", "10.0.0.0/8,proxy.internal").trustedProxies())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("GEOLEAD_TRUSTED_PROXIES").hasMessageContaining("'proxy.internal'");
+    }
+
+    @Test
     void isSecretCoversPasswordsTokensSecretsAndApiKeys() {
         assertThat(GeoleadSettings.isSecret("geolead.db.password")).isTrue();
         assertThat(GeoleadSettings.isSecret("dialfire.campaign.token")).isTrue();

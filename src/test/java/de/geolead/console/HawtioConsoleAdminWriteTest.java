@@ -51,6 +51,13 @@ class HawtioConsoleAdminWriteTest {
             String infrastructure = searchOne(console, "org.apache.camel:context=geolead,type=services,name=Infrastructure*");
             assertThat(console.execOn(infrastructure, "stop()").path("status").asInt()).isEqualTo(403);
             assertThat(app.context().getStatus()).isEqualTo(ServiceStatus.Started);
+
+            // queued messages: counted, never shown
+            app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries.DLQ", "probe");
+            String queue = HawtioConsoleTest.queueMBean(console, "geolead.deliveries.DLQ");
+            assertThat(console.execOn(queue, "browse()").path("status").asInt()).isEqualTo(403);
+            assertThat(console.execOn(queue, "listScheduledMessagesAsJSON()").path("status").asInt()).isEqualTo(403);
+            assertThat(console.execOn(queue, "countMessages()").path("status").asInt()).isEqualTo(200);
         }
     }
 

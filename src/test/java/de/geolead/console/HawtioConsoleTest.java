@@ -108,22 +108,58 @@ class HawtioConsoleTest {
         ConsoleClient console = loggedIn("vera", "vera-Secret-1");
         app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries.DLQ", "probe");
 
-        HttpResponse<String> search = console.jolokia("{\"type\":\"search\",\"mbean\":\"org.apache.activemq.artemis:*\"}");
-        JsonNode found = ConsoleClient.JSON.readTree(search.body());
-        assertThat(found.path("status").asInt()).isEqualTo(200);
-        String queue = null;
-        for (JsonNode name : found.path("value")) {
-            if (name.asText().contains("subcomponent=queues") && name.asText().contains("geolead.deliveries.DLQ")) {
-                queue = name.asText();
-            }
-        }
-        assertThat(queue).as("the Artemis queue MBean").isNotNull();
+        String queue = queueMBean(console, "geolead.deliveries.DLQ");
 
         HttpResponse<String> read = console.jolokia("{\"type\":\"read\",\"mbean\":" + ConsoleClient.JSON.writeValueAsString(queue)
                 + ",\"attribute\":[\"MessageCount\",\"ScheduledCount\"]}");
         JsonNode value = ConsoleClient.JSON.readTree(read.body()).path("value");
         assertThat(value.path("MessageCount").asLong()).isGreaterThanOrEqualTo(1);
         assertThat(value.has("ScheduledCount")).isTrue();
+    }
+
+    @Test
+    void queuedMessagesCanBeCountedButNotBrowsedEvenByAnAdmin() throws Exception {
+        ConsoleClient console = loggedIn("adam", "adam-Secret-1");
+        app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries.DLQ", "probe");
+        String queue = queueMBean(console, "geolead.deliveries.DLQ");
+
+        // every QueueControl operation of artemis-server 2.56 that returns messages (bodies or properties)
+        for (String operation : List.of("browse()", "browse(int,int)", "browse(java.lang.String)", "browse(int,int,java.lang.String)",
+                "listMessages(java.lang.String)", "listMessagesAsJSON(java.lang.String)",
+                "listScheduledMessages()", "listScheduledMessagesAsJSON()",
+                "listDeliveringMessages()", "listDeliveringMessagesAsJSON()",
+                "peekFirstMessageAsJSON()", "peekFirstScheduledMessageAsJSON()")) {
+            JsonNode answer = console.execOn(queue, operation);
+            assertThat(answer.path("status").asInt()).as(operation).isEqualTo(403);
+            assertThat(answer.toString()).as(operation).doesNotContain("probe");
+        }
+        JsonNode first = ConsoleClient.JSON.readTree(console.jolokia("{\"type\":\"read\",\"mbean\":" + ConsoleClient.JSON.writeValueAsString(queue)
+                + ",\"attribute\":\"FirstMessageAsJSON\"}").body());
+        assertThat(first.path("status").asInt()).as("FirstMessageAsJSON").isEqualTo(403);
+        assertThat(first.toString()).doesNotContain("probe");
+        // the attributes view reads them all at once, ignoring errors as Hawtio does: the counts, not the message
+        JsonNode all = ConsoleClient.JSON.readTree(console.jolokia("{\"type\":\"read\",\"mbean\":" + ConsoleClient.JSON.writeValueAsString(queue)
+                + ",\"config\":{\"ignoreErrors\":true}}").body());
+        assertThat(all.path("status").asInt()).isEqualTo(200);
+        assertThat(all.path("value").path("MessageCount").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(all.toString()).doesNotContain("probe");
+
+        JsonNode count = console.execOn(queue, "countMessages()");
+        assertThat(count.path("status").asInt()).isEqualTo(200);
+        assertThat(count.path("value").asLong()).isGreaterThanOrEqualTo(1);
+    }
+
+    /** The Artemis MBean of one queue, found through the console. */
+    static String queueMBean(ConsoleClient console, String queueName) throws Exception {
+        HttpResponse<String> search = console.jolokia("{\"type\":\"search\",\"mbean\":\"org.apache.activemq.artemis:*\"}");
+        JsonNode found = ConsoleClient.JSON.readTree(search.body());
+        assertThat(found.path("status").asInt()).isEqualTo(200);
+        for (JsonNode name : found.path("value")) {
+            if (name.asText().contains("subcomponent=queues") && name.asText().contains("queue=\"" + queueName + "\"")) {
+                return name.asText();
+            }
+        }
+        throw new AssertionError("no Artemis queue MBean for " + queueName + " in " + found.path("value"));
     }
 
     @Test

@@ -95,6 +95,24 @@ class DistributionTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> mailbox.messages().size() >= count);
     }
 
+    /**
+     * Until the lead has {@code count} mails, all recorded {@code sent}. A mail reaches the SMTP server before
+     * {@code sent} is committed: after {@link #awaitMails} the rows may still say {@code sending}.
+     */
+    static List<Map<String, Object>> awaitAllSent(long leadId, int count) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            List<Map<String, Object>> rows = distributions(leadId);
+            return rows.size() == count && rows.stream().allMatch(r -> "sent".equals(r.get("status")));
+        });
+        return distributions(leadId);
+    }
+
+    /** Until the database clock (the sweep's) has passed the given time of the row by {@code by}. */
+    static void awaitPast(String column, long distributionId, Duration by) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> (Boolean) db.row("SELECT " + column + " <= now() - ?::interval AS past "
+                + "FROM lead_distributions WHERE id = ?", by.toMillis() + " milliseconds", distributionId).get("past"));
+    }
+
     @Test
     void oneSubscriberGetsOneMailWithTheLeadSheetAttachedByteForByte() throws Exception {
         long agent = data.customer("Anna Makler", "paid");
@@ -139,8 +157,7 @@ class DistributionTest {
 
         awaitMails(3);
         assertThat(mailbox.messages()).hasSize(3);
-        List<Map<String, Object>> rows = distributions(lead);
-        assertThat(rows).extracting(r -> r.get("status")).containsOnly("sent");
+        List<Map<String, Object>> rows = awaitAllSent(lead, 3);
         Map<String, Object> headStart = rows.stream().filter(r -> "head_start".equals(r.get("role"))).findFirst().orElseThrow();
         assertThat(data.email((Long) headStart.get("customer_id"))).isEqualTo(first);
         for (Map<String, Object> row : rows) {
@@ -236,7 +253,7 @@ class DistributionTest {
 
         awaitMails(3);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> mailbox.messages().size() == 3);
-        assertThat(distributions(lead)).hasSize(3).extracting(r -> r.get("status")).containsOnly("sent");
+        awaitAllSent(lead, 3);
         for (long agent : List.of(a, b, c)) {
             assertThat(mailbox.messagesTo(data.email(agent))).as("one mail per agent").hasSize(1);
         }
@@ -301,14 +318,18 @@ class DistributionTest {
         app.context().getRouteController().stopRoute("lead-delivery");
         try {
             publish(lead);
-            await().atMost(Duration.ofSeconds(10)).until(() -> distributions(lead).size() == 1);
-            long removed = app.bean("infrastructure", Infrastructure.class).embeddedBroker().server().getActiveMQServer()
-                    .locateQueue(SimpleString.of("geolead.deliveries")).deleteAllReferences();
+            // the plan's rows commit before the distribution's JMS transaction puts the message on the queue
+            org.apache.activemq.artemis.core.server.Queue deliveries = app.bean("infrastructure", Infrastructure.class)
+                    .embeddedBroker().server().getActiveMQServer().locateQueue(SimpleString.of("geolead.deliveries"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> deliveries.getMessageCount() == 1);
+            assertThat(distributions(lead)).hasSize(1);
+            long removed = deliveries.deleteAllReferences();
             assertThat(removed).isEqualTo(1);
         } finally {
             app.context().getRouteController().startRoute("lead-delivery");
         }
-        Thread.sleep(1500); // past the sweep's grace period
+        awaitPast("GREATEST(scheduled_for, COALESCE(enqueued_at, scheduled_for))", (Long) distributions(lead).get(0).get("id"),
+                Duration.ofSeconds(1)); // past the sweep's grace period
         assertThat(mailbox.messages()).isEmpty();
 
         app.context().createProducerTemplate().sendBody("direct:distribution-sweep-run", null);
@@ -339,20 +360,19 @@ class DistributionTest {
         long lead = data.lead("28195", "Bremen");
         publish(lead);
         awaitMails(1);
+        // the head start's mail recorded as sent before the stop
+        await().atMost(Duration.ofSeconds(10)).until(() -> distributions(lead).stream().filter(r -> "sent".equals(r.get("status"))).count() == 1);
+        long follower = distributions(lead).stream().filter(r -> "follower".equals(r.get("role"))).map(r -> (Long) r.get("id")).findFirst().orElseThrow();
 
         app.close(); // stops the embedded broker with the follower's scheduled message in its journal
-        try {
-            Thread.sleep(HEAD_START.toMillis() + 500); // the follower falls due while everything is down
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitPast("scheduled_for", follower, Duration.ofMillis(500)); // the follower falls due while everything is down
         app = startApp();
 
         awaitMails(2);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> mailbox.messages().size() == 2);
         assertThat(mailbox.messagesTo(data.email(a))).hasSize(1);
         assertThat(mailbox.messagesTo(data.email(b))).hasSize(1);
-        assertThat(distributions(lead)).extracting(r -> r.get("status")).containsOnly("sent");
+        awaitAllSent(lead, 2);
     }
 
     @Test

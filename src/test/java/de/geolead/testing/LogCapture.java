@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> withExceptions = new CopyOnWriteArrayList<>();
 
     private LogCapture() {
         super("test-capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
@@ -33,7 +34,18 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     @Override
     public void append(LogEvent event) {
-        lines.add(event.getLevel() + " " + event.getLoggerName() + " " + event.getMessage().getFormattedMessage());
+        String line = event.getLevel() + " " + event.getLoggerName() + " " + event.getMessage().getFormattedMessage();
+        lines.add(line);
+        StringBuilder full = new StringBuilder(line);
+        for (Throwable t = event.getThrown(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            full.append(" | ").append(t);
+        }
+        withExceptions.add(full.toString());
+    }
+
+    /** The lines with the messages of their exceptions and causes appended, as the console output shows them. */
+    public List<String> linesWithExceptions() {
+        return List.copyOf(withExceptions);
     }
 
     public List<String> lines() {
