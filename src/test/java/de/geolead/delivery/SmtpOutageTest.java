@@ -97,7 +97,7 @@ class SmtpOutageTest {
         mailbox.stop();
         Instant down = Instant.now();
         try {
-            leads.forEach(SmtpOutageTest::publishLead);
+            leads.forEach(app::publishLead);
             // every mail tried more often than the old budget allowed, none failed
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     db.count("SELECT count(*) FROM lead_distributions WHERE attempts > ?", OLD_ATTEMPTS) == 5);
@@ -203,10 +203,6 @@ class SmtpOutageTest {
             total = total.plus(BACKOFF.multipliedBy(1L << i));
         }
         return total;
-    }
-
-    static void publishLead(long leadId) {
-        app.context().createProducerTemplate().sendBody("jms:queue:geolead.leads.new", Long.toString(leadId));
     }
 
     static void sendDelivery(long distributionId) {

@@ -91,8 +91,8 @@ class SmtpRejectionTest {
         long leadFine = data.lead("50667", "Köln");
 
         try (LogCapture log = LogCapture.open()) {
-            publishLead(leadRejected);
-            publishLead(leadFine);
+            app.publishLead(leadRejected);
+            app.publishLead(leadFine);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(status(leadRejected)));
             await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(status(leadFine)));
@@ -114,7 +114,7 @@ class SmtpRejectionTest {
         smtp.stallBeforeDataReply(STALL);
         int storedBefore = smtp.count();
 
-        publishLead(lead);
+        app.publishLead(lead);
         // the attempt is alive (the server holds its reply) and its claim is older than the sweep's grace
         await().atMost(Duration.ofSeconds(10)).until(() -> db.count("SELECT count(*) FROM lead_distributions WHERE lead_id = ? "
                 + "AND status = 'sending' AND claimed_at <= now() - interval '1500 milliseconds'", lead) == 1);
@@ -131,10 +131,6 @@ class SmtpRejectionTest {
     static String status(long leadId) {
         List<Map<String, Object>> rows = db.rows("SELECT status FROM lead_distributions WHERE lead_id = ?", leadId);
         return rows.isEmpty() ? null : (String) rows.get(0).get("status");
-    }
-
-    static void publishLead(long leadId) {
-        app.context().createProducerTemplate().sendBody("jms:queue:geolead.leads.new", Long.toString(leadId));
     }
 
     static List<String> storedMessageIds(int from) {
