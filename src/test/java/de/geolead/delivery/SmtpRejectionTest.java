@@ -128,6 +128,36 @@ class SmtpRejectionTest {
         assertThat(db.row("SELECT attempts FROM lead_distributions WHERE lead_id = ?", lead).get("attempts")).isEqualTo(1);
     }
 
+    @Test
+    void anAttemptThatOutlivedItsLeaseCannotRecordItsResultOverTheNewerAttempt() {
+        long agent = data.customer("Zombie Agent", "paid");
+        data.subscription(agent, "01067");
+        long lead = data.lead("01067", "Dresden");
+        db.update("UPDATE leads SET status = 'distributed' WHERE id = ?", lead);
+        long row = (Long) db.row("INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, status, role, enqueued_at) "
+                + "VALUES (?, ?, now(), 'pending', 'only', now()) RETURNING id", lead, agent).get("id");
+        DeliveryService delivery = app.bean("deliveryService", DeliveryService.class);
+        int storedBefore = smtp.count();
+
+        Delivery zombie = delivery.prepare(row); // attempt 1 claims the row, then hangs
+        assertThat(zombie.action()).isEqualTo(Delivery.SEND);
+        assertThat(zombie.attempt()).isEqualTo(1);
+        db.update("UPDATE lead_distributions SET lease_until = now() - interval '1 second' WHERE id = ?", row); // its lease ran out
+        app.context().createProducerTemplate().sendBody("direct:distribution-sweep-run", null); // outcome unknown: sent again
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(status(lead)));
+        assertThat(db.row("SELECT attempts FROM lead_distributions WHERE id = ?", row).get("attempts")).isEqualTo(2);
+        assertThat(delivery.markSent(row, zombie.attempt(), zombie.messageId())).as("the late attempt 1 records nothing").isFalse();
+        assertThat(delivery.afterFailedAttempt(row, zombie.attempt(), new jakarta.mail.MessagingException("late failure")).action())
+                .isEqualTo(FailedAttempt.LOST);
+        Map<String, Object> after = db.row("SELECT status, attempts, status_reason, message_id FROM lead_distributions WHERE id = ?", row);
+        assertThat(after.get("status")).isEqualTo("sent");
+        assertThat(after.get("attempts")).isEqualTo(2);
+        assertThat(after.get("status_reason")).isNull();
+        // SMTP accepted the resend before `sent` was recorded; it keeps the Message-ID
+        assertThat(storedMessageIds(storedBefore)).containsExactly(zombie.messageId());
+    }
+
     static String status(long leadId) {
         List<Map<String, Object>> rows = db.rows("SELECT status FROM lead_distributions WHERE lead_id = ?", leadId);
         return rows.isEmpty() ? null : (String) rows.get(0).get("status");
