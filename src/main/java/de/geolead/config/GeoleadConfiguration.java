@@ -56,6 +56,17 @@ public class GeoleadConfiguration implements CamelConfiguration {
     /** Route placeholder that switches the mail delivery on or off. */
     static final String DELIVERY_ENABLED = "geolead.delivery.enabled";
 
+    /** Connect timeout of an SMTP attempt. */
+    static final Duration SMTP_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Read and write timeout of each SMTP reply and write. */
+    static final Duration SMTP_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Server replies one attempt waits for at most: greeting, EHLO, STARTTLS, EHLO again, AUTH (up to 3), MAIL, RCPT,
+     * DATA, end of data, QUIT. With the timeouts above an attempt whose server keeps answering takes at most
+     * 10 s + 12 × 30 s = 6 min 10 s (plus the data transfer); the lease (GEOLEAD_MAIL_LEASE, default 10 min) must be longer.
+     */
+    static final int SMTP_REPLIES_PER_ATTEMPT = 12;
+
     @Override
     public void configure(CamelContext context) throws Exception {
         GeoleadSettings settings = GeoleadSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(""));
@@ -149,17 +160,6 @@ public class GeoleadConfiguration implements CamelConfiguration {
             LOG.warn("Stripe event processing and the daily payment check are NOT started: set STRIPE_API_KEY");
         }
     }
-
-    /** Connect timeout of an SMTP attempt. */
-    static final Duration SMTP_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /** Read and write timeout of each SMTP reply and write. */
-    static final Duration SMTP_TIMEOUT = Duration.ofSeconds(30);
-    /**
-     * Server replies one attempt waits for at most: greeting, EHLO, STARTTLS, EHLO again, AUTH (up to 3), MAIL, RCPT,
-     * DATA, end of data, QUIT. With the timeouts above an attempt whose server keeps answering takes at most
-     * 10 s + 12 × 30 s = 6 min 10 s (plus the data transfer); the lease (GEOLEAD_MAIL_LEASE, default 10 min) must be longer.
-     */
-    static final int SMTP_REPLIES_PER_ATTEMPT = 12;
 
     /** SMTP credentials, STARTTLS and timeouts on the smtp component; the longest attempt against the lease. */
     private static void configureMail(CamelContext context, GeoleadSettings settings) {
