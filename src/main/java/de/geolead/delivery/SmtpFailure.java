@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * What one failed SMTP attempt means. Only a permanent rejection of this recipient or this message
  * (an SMTP 5xx reply to RCPT TO, DATA or the end of the data) is {@code permanent}; everything else
- * (connection refused or dropped, timeouts, 4xx replies, a rejected login or sender, which are
- * configuration troubles of every mail) is transient and retried.
+ * (connection refused or dropped, timeouts, 4xx replies, a rejected login or a 5xx to MAIL FROM, which
+ * concern the configuration of every mail, not this one) is transient and retried.
  *
  * @param permanent whether retrying cannot help
  * @param reason    a short description without e-mail addresses (the agent's address is no log material)
@@ -24,13 +24,18 @@ public record SmtpFailure(boolean permanent, String reason) {
         Map<Throwable, Boolean> seen = new IdentityHashMap<>();
         for (Throwable t = failure; t != null && seen.put(t, Boolean.TRUE) == null; t = next(t)) {
             int code = t instanceof SMTPAddressFailedException a ? a.getReturnCode()
-                    : t instanceof SMTPSendFailedException s ? s.getReturnCode() : 0;
+                    : t instanceof SMTPSendFailedException s && !isMailFrom(s.getCommand()) ? s.getReturnCode() : 0;
             if (code >= 500 && code <= 599) {
                 return new SmtpFailure(true, "SMTP rejected the " + (t instanceof SMTPAddressFailedException ? "recipient" : "message")
                         + " permanently: " + describe(t));
             }
         }
         return new SmtpFailure(false, describe(innermost(failure)));
+    }
+
+    /** A rejection of MAIL FROM (the sender, a required login): JavaMail reports it as SMTPSendFailedException too. */
+    private static boolean isMailFrom(String command) {
+        return command != null && command.regionMatches(true, 0, "MAIL FROM", 0, 9);
     }
 
     /** The next exception in JavaMail's chain or the cause. */

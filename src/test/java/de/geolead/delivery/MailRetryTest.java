@@ -60,8 +60,13 @@ class MailRetryTest {
 
         SMTPAddressFailedException greylisted = new SMTPAddressFailedException(agent, "RCPT TO", 451, "451 4.7.1 try again later");
         assertThat(SmtpFailure.of(new SendFailedException("Invalid Addresses", greylisted)).permanent()).isFalse();
-        assertThat(SmtpFailure.of(new SMTPSenderFailedException(agent, "MAIL FROM", 553, "553 sender rejected")).permanent())
-                .as("a rejected sender is the configuration of every mail, not this mail").isFalse();
+        SMTPSendFailedException senderRejected = new SMTPSendFailedException("MAIL FROM:<leads@geolead.test>", 553,
+                "553 5.7.1 sender not owned", null, null, null, null);
+        senderRejected.setNextException(new SMTPSenderFailedException(new InternetAddress("leads@geolead.test"),
+                "MAIL FROM:<leads@geolead.test>", 553, "553 5.7.1 sender not owned"));
+        assertThat(SmtpFailure.of(senderRejected).permanent()).as("a rejected sender concerns every mail, not this one").isFalse();
+        assertThat(SmtpFailure.of(new SMTPSendFailedException("MAIL FROM:<leads@geolead.test>", 530, "530 5.7.0 Authentication required",
+                null, null, null, null)).permanent()).isFalse();
         MailConnectException refused = new MailConnectException(new SocketConnectException("Connection refused", new ConnectException("refused"), "127.0.0.1", 25, 10000));
         assertThat(SmtpFailure.of(new org.apache.camel.RuntimeCamelException(refused)).permanent()).isFalse();
         assertThat(SmtpFailure.of(new MessagingException("Exception reading response", new SocketTimeoutException("Read timed out"))))
