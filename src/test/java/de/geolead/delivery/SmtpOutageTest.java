@@ -108,7 +108,7 @@ class SmtpOutageTest {
             // the only consumer is free while the mails wait: another message is processed meanwhile ...
             long unpaid = data.customer("Unpaid Agent", "unpaid");
             long other = data.lead("10117", "Berlin");
-            long skippedRow = distribution(other, unpaid, Instant.now());
+            long skippedRow = data.distribution(other, unpaid, Instant.now());
             sendDelivery(skippedRow);
             await().atMost(Duration.ofSeconds(3)).until(() ->
                     "skipped".equals(db.row("SELECT status FROM lead_distributions WHERE id = ?", skippedRow).get("status")));
@@ -142,7 +142,7 @@ class SmtpOutageTest {
         long agent = data.customer("Late Agent", "paid");
         data.subscription(agent, "20095");
         long lead = data.lead("20095", "Hamburg");
-        long row = distribution(lead, agent, Instant.now().minus(Duration.ofHours(1)));
+        long row = data.distribution(lead, agent, Instant.now().minus(Duration.ofHours(1)));
         double failedBefore = failedCounter();
         mailbox.stop();
         try (LogCapture log = LogCapture.open()) {
@@ -171,7 +171,7 @@ class SmtpOutageTest {
         List<Duration> offsets = List.of(Duration.ofMillis(2500), Duration.ofMillis(3500), Duration.ofSeconds(9), Duration.ofSeconds(11));
         List<Long> rows = new ArrayList<>();
         for (Duration offset : offsets) {
-            long row = distribution(data.lead("28195", "Bremen"), agent, t0.plus(offset));
+            long row = data.distribution(data.lead("28195", "Bremen"), agent, t0.plus(offset));
             rows.add(row);
             ProducerTemplate producer = app.context().createProducerTemplate();
             producer.sendBodyAndHeader("jms:queue:geolead.deliveries", Long.toString(row), "_AMQ_SCHED_DELIVERY", t0.plus(offset).toEpochMilli());
@@ -207,12 +207,6 @@ class SmtpOutageTest {
 
     static void sendDelivery(long distributionId) {
         app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries", Long.toString(distributionId));
-    }
-
-    /** A planned mail written as the planner would (for rows the planner would not make: unpaid agents, past times). */
-    static long distribution(long leadId, long customerId, Instant scheduledFor) {
-        return (Long) db.row("INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, status, role, enqueued_at) "
-                + "VALUES (?, ?, ?, 'pending', 'only', now()) RETURNING id", leadId, customerId, Timestamp.from(scheduledFor)).get("id");
     }
 
     static double failedCounter() {

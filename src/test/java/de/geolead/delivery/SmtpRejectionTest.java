@@ -134,8 +134,7 @@ class SmtpRejectionTest {
         data.subscription(agent, "01067");
         long lead = data.lead("01067", "Dresden");
         db.update("UPDATE leads SET status = 'distributed' WHERE id = ?", lead);
-        long row = (Long) db.row("INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, status, role, enqueued_at) "
-                + "VALUES (?, ?, now(), 'pending', 'only', now()) RETURNING id", lead, agent).get("id");
+        long row = data.distribution(lead, agent, java.time.Instant.now());
         DeliveryService delivery = app.bean("deliveryService", DeliveryService.class);
         int storedBefore = smtp.count();
 
