@@ -12,6 +12,7 @@ import de.geolead.billing.WebhookRateLimit;
 import de.geolead.console.HawtioConsole;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
+import de.geolead.delivery.MailRetry;
 import de.geolead.dialfire.DialfireClient;
 import de.geolead.dialfire.DialfireImport;
 import de.geolead.dialfire.ImportWatermarks;
@@ -39,6 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
@@ -54,6 +56,17 @@ public class GeoleadConfiguration implements CamelConfiguration {
     static final String IMPORT_ENABLED = "geolead.import.enabled";
     /** Route placeholder that switches the mail delivery on or off. */
     static final String DELIVERY_ENABLED = "geolead.delivery.enabled";
+
+    /** Connect timeout of an SMTP attempt. */
+    static final Duration SMTP_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Read and write timeout of each SMTP reply and write. */
+    static final Duration SMTP_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Server replies one attempt waits for at most: greeting, EHLO, STARTTLS, EHLO again, AUTH (up to 3), MAIL, RCPT,
+     * DATA, end of data, QUIT. With the timeouts above an attempt whose server keeps answering takes at most
+     * 10 s + 12 × 30 s = 6 min 10 s (plus the data transfer); the lease (GEOLEAD_MAIL_LEASE, default 10 min) must be longer.
+     */
+    static final int SMTP_REPLIES_PER_ATTEMPT = 12;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -97,7 +110,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("distributionSweep", new DistributionSweep(infrastructure.dataSource(), settings.unassignedRetry(),
                 settings.sweepGrace(), 500));
         registry.bind("deliveryService", new DeliveryService(infrastructure.dataSource(), window,
-                new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC()));
+                new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC(),
+                new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease())));
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
@@ -152,7 +166,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         }
     }
 
-    /** SMTP credentials, STARTTLS and timeouts on the smtp component; redelivery numbers for the route configuration. */
+    /** SMTP credentials, STARTTLS and timeouts on the smtp component; the longest attempt against the lease. */
     private static void configureMail(CamelContext context, GeoleadSettings settings) {
         MailConfiguration smtp = context.getComponent("smtp", MailComponent.class).getConfiguration();
         if (!settings.smtpUser().isEmpty()) {
@@ -162,13 +176,20 @@ public class GeoleadConfiguration implements CamelConfiguration {
         Properties javaMail = new Properties();
         javaMail.setProperty("mail.smtp.starttls.enable", Boolean.toString(settings.smtpStartTls()));
         javaMail.setProperty("mail.smtp.starttls.required", Boolean.toString(settings.smtpStartTls()));
-        javaMail.setProperty("mail.smtp.connectiontimeout", "10000");
-        javaMail.setProperty("mail.smtp.timeout", "30000");
-        javaMail.setProperty("mail.smtp.writetimeout", "30000");
+        javaMail.setProperty("mail.smtp.connectiontimeout", Long.toString(SMTP_CONNECT_TIMEOUT.toMillis()));
+        javaMail.setProperty("mail.smtp.timeout", Long.toString(SMTP_TIMEOUT.toMillis()));
+        javaMail.setProperty("mail.smtp.writetimeout", Long.toString(SMTP_TIMEOUT.toMillis()));
         smtp.setAdditionalJavaMailProperties(javaMail);
 
-        context.getPropertiesComponent().addOverrideProperty("geolead.mail.redeliveries", Integer.toString(settings.mailAttempts() - 1));
-        context.getPropertiesComponent().addOverrideProperty("geolead.mail.backoff.millis", Long.toString(settings.mailBackoff().toMillis()));
+        Duration longestAttempt = SMTP_CONNECT_TIMEOUT.plus(SMTP_TIMEOUT.multipliedBy(SMTP_REPLIES_PER_ATTEMPT));
+        if (settings.mailLease().compareTo(longestAttempt) <= 0) {
+            LOG.warn("GEOLEAD_MAIL_LEASE={} is not longer than the longest SMTP attempt ({}): the sweep may send a mail again "
+                    + "while its slow attempt is still alive", settings.mailLease(), longestAttempt);
+        }
+        if (System.getenv("GEOLEAD_MAIL_ATTEMPTS") != null) {
+            LOG.warn("GEOLEAD_MAIL_ATTEMPTS is retired and ignored: transient SMTP trouble is retried for GEOLEAD_MAIL_RETRY_FOR={}",
+                    settings.mailRetryFor());
+        }
 
         List<String> missing = settings.missingSmtpSettings();
         context.getPropertiesComponent().addOverrideProperty(DELIVERY_ENABLED, Boolean.toString(missing.isEmpty()));

@@ -60,8 +60,10 @@ public final class GeoleadSettings {
         KEYS.put("geolead.delivery.zone", "GEOLEAD_DELIVERY_ZONE");
         KEYS.put("geolead.distribution.consumers", "GEOLEAD_DISTRIBUTION_CONSUMERS");
         KEYS.put("geolead.delivery.consumers", "GEOLEAD_DELIVERY_CONSUMERS");
-        KEYS.put("geolead.mail.attempts", "GEOLEAD_MAIL_ATTEMPTS");
         KEYS.put("geolead.mail.backoff", "GEOLEAD_MAIL_BACKOFF");
+        KEYS.put("geolead.mail.max.backoff", "GEOLEAD_MAIL_MAX_BACKOFF");
+        KEYS.put("geolead.mail.retry.for", "GEOLEAD_MAIL_RETRY_FOR");
+        KEYS.put("geolead.mail.lease", "GEOLEAD_MAIL_LEASE");
         KEYS.put("geolead.templates.dir", "GEOLEAD_TEMPLATES_DIR");
         KEYS.put("geolead.sweep.cron", "GEOLEAD_SWEEP_CRON");
         KEYS.put("geolead.sweep.grace", "GEOLEAD_SWEEP_GRACE");
@@ -184,8 +186,14 @@ public final class GeoleadSettings {
     public java.time.ZoneId deliveryZone() { return java.time.ZoneId.of(get("geolead.delivery.zone")); }
     public int distributionConsumers() { return Math.max(1, integer("geolead.distribution.consumers")); }
     public int deliveryConsumers() { return Math.max(1, integer("geolead.delivery.consumers")); }
-    public int mailAttempts() { return Math.max(1, integer("geolead.mail.attempts")); }
+    /** The wait after a mail's first transiently failed SMTP attempt, doubled per further attempt. */
     public Duration mailBackoff() { return duration("geolead.mail.backoff"); }
+    /** The longest wait between two SMTP attempts of a mail. */
+    public Duration mailMaxBackoff() { return duration("geolead.mail.max.backoff"); }
+    /** How long after it fell due a mail is retried through transient SMTP trouble before it is failed. */
+    public Duration mailRetryFor() { return duration("geolead.mail.retry.for"); }
+    /** How long a claimed mail (status sending) belongs to its attempt before the sweep may take it back. */
+    public Duration mailLease() { return duration("geolead.mail.lease"); }
     /** A folder with the mail templates, or null for the packaged ones. */
     public Path templatesDir() { return optionalPath("geolead.templates.dir"); }
     public Duration sweepGrace() { return duration("geolead.sweep.grace"); }

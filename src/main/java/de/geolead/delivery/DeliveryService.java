@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +27,18 @@ import java.util.Properties;
  * At send time it checks again what may have changed since planning (row still pending, agent still
  * paid, not paused, still covering the PLZ, delivery window open), claims the row so that no other
  * consumer sends it too, and prepares the MIME message. After the SMTP send the route records the result.
+ *
+ * <p>A claim ({@code sending}) carries the row's attempt number and a lease ({@code lease_until}): the result of an
+ * attempt is recorded only while the row still carries that attempt's number, and the sweep takes a row back only
+ * once its lease ran out. A transient SMTP failure puts the row back to {@code pending} with the time of its next
+ * attempt (exponential backoff); only a permanent rejection, or trouble lasting longer than the retry period after
+ * the mail fell due, makes it {@code failed}.
  */
 public class DeliveryService {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A message arriving this much before the row's next attempt time is a duplicate, not the retry's own message. */
+    private static final Duration EARLY_TOLERANCE = Duration.ofSeconds(1);
     /** The homeowner fields a mail shows, as Dialfire names them. */
     private static final List<String> LEAD_FIELDS = List.of("anrede", "vorname", "nachname", "strasse", "plz", "ort",
             "$phone", "telefon", "email", "objektart", "wohnflaeche", "$comment");
@@ -39,14 +48,17 @@ public class DeliveryService {
     private final LeadMailComposer composer;
     private final String from;
     private final Clock clock;
+    private final MailRetry retry;
     private final Session session = Session.getInstance(new Properties());
 
-    public DeliveryService(DataSource dataSource, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock) {
+    public DeliveryService(DataSource dataSource, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
+                           MailRetry retry) {
         this.dataSource = dataSource;
         this.window = window;
         this.composer = composer;
         this.from = from;
         this.clock = clock;
+        this.retry = retry;
     }
 
     /** Decides what to do with a distribution and, for {@code send}, claims it and builds the message. */
@@ -60,6 +72,10 @@ public class DeliveryService {
                 return row.delivery(Delivery.DROP, "already " + row.status, null);
             }
             Instant now = clock.instant();
+            if (row.nextAttemptAt != null && row.nextAttemptAt.isAfter(now.plus(EARLY_TOLERANCE))) {
+                // a duplicate message (the sweep, a redelivery): the retry's own message is scheduled for then
+                return row.delivery(Delivery.DROP, "next attempt is scheduled for " + row.nextAttemptAt, null);
+            }
             if (!window.isOpen(now)) {
                 Instant next = window.nextOpening(now);
                 update(c, "UPDATE lead_distributions SET scheduled_for = ?, enqueued_at = now() WHERE id = ? AND status = 'pending'",
@@ -76,11 +92,11 @@ public class DeliveryService {
             String messageId = LeadMailMessage.messageIdFor(row.leadId, distributionId, from);
             LeadMail mail = composer.compose(facts(c, row));
             MimeMessage message = LeadMailMessage.build(session, from, row.email, mail, row.pdf, messageId);
-            if (update(c, "UPDATE lead_distributions SET status = 'sending', claimed_at = now(), attempts = attempts + 1 "
-                    + "WHERE id = ? AND status = 'pending'", distributionId) != 1) {
+            Integer attempt = claim(c, distributionId);
+            if (attempt == null) {
                 return row.delivery(Delivery.DROP, "taken by another consumer", null);
             }
-            return new Delivery(Delivery.SEND, distributionId, row.leadId, row.customerId, row.role, null, null, message, messageId);
+            return new Delivery(Delivery.SEND, distributionId, row.leadId, row.customerId, row.role, null, null, message, messageId, attempt);
         } catch (SQLException e) {
             throw new IllegalStateException("Preparing distribution " + distributionId + " failed", e);
         } catch (MessagingException e) {
@@ -88,15 +104,77 @@ public class DeliveryService {
         }
     }
 
-    public void markSent(long distributionId, String messageId) {
-        execute("UPDATE lead_distributions SET status = 'sent', sent_at = now(), message_id = ?, status_reason = NULL "
-                + "WHERE id = ? AND status = 'sending'", messageId, distributionId);
+    /**
+     * {@code pending} → {@code sending} with a fresh claim: the next attempt number (returned; null if another consumer
+     * was faster), {@code claimed_at} now and a lease of {@link MailRetry#lease()}. The first claim records when the
+     * mail fell due, from which the retry period counts.
+     */
+    private Integer claim(Connection c, long distributionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE lead_distributions
+                   SET status = 'sending', claimed_at = now(), lease_until = now() + ?::interval, attempts = attempts + 1,
+                       due_at = COALESCE(due_at, scheduled_for, now()), next_attempt_at = NULL
+                 WHERE id = ? AND status = 'pending'
+                RETURNING attempts
+                """)) {
+            ps.setString(1, retry.lease().toMillis() + " milliseconds");
+            ps.setLong(2, distributionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
     }
 
-    public void markFailed(long distributionId, String error) {
-        String reason = error == null ? "unknown error" : error.length() > 500 ? error.substring(0, 500) : error;
-        execute("UPDATE lead_distributions SET status = 'failed', status_reason = ? WHERE id = ? AND status IN ('pending', 'sending')",
-                reason, distributionId);
+    /**
+     * Records that SMTP accepted the mail of this attempt. False if the attempt no longer held the claim (its lease ran
+     * out and the row was taken back): then the newer attempt's result stands.
+     */
+    public boolean markSent(long distributionId, int attempt, String messageId) {
+        return execute("UPDATE lead_distributions SET status = 'sent', sent_at = now(), message_id = ?, status_reason = NULL, "
+                + "lease_until = NULL WHERE id = ? AND status = 'sending' AND attempts = ?", messageId, distributionId, attempt) == 1;
+    }
+
+    /**
+     * After a failed SMTP attempt: a permanent rejection, or transient trouble after the retry period, makes the mail
+     * {@code failed} with the reason; other trouble puts it back to {@code pending} with its next attempt time (the route
+     * then schedules the message for that time, after this commit, so a crash in between leaves a pending row for the
+     * sweep). Nothing changes if the attempt no longer held the claim.
+     */
+    public FailedAttempt afterFailedAttempt(long distributionId, int attempt, Throwable error) {
+        SmtpFailure failure = SmtpFailure.of(error);
+        try (Connection c = dataSource.getConnection()) {
+            Instant dueAt = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT due_at FROM lead_distributions WHERE id = ? AND status = 'sending' AND attempts = ?")) {
+                ps.setLong(1, distributionId);
+                ps.setInt(2, attempt);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        Timestamp due = rs.getTimestamp(1);
+                        dueAt = due == null ? clock.instant() : due.toInstant();
+                    }
+                }
+            }
+            if (dueAt == null) {
+                return new FailedAttempt(FailedAttempt.LOST, distributionId, attempt, null, failure.reason());
+            }
+            Instant next = failure.permanent() ? null : retry.nextAttempt(dueAt, attempt, clock.instant());
+            if (next == null) {
+                String reason = failure.permanent() ? failure.reason()
+                        : "SMTP unavailable for longer than GEOLEAD_MAIL_RETRY_FOR (" + retry.retryFor() + ") since the mail was due at "
+                        + dueAt + ", last error: " + failure.reason();
+                int updated = update(c, "UPDATE lead_distributions SET status = 'failed', status_reason = ?, lease_until = NULL "
+                        + "WHERE id = ? AND status = 'sending' AND attempts = ?", reason, distributionId, attempt);
+                return new FailedAttempt(updated == 1 ? FailedAttempt.FAILED : FailedAttempt.LOST, distributionId, attempt, null, reason);
+            }
+            String reason = "attempt " + attempt + " failed, retrying: " + failure.reason();
+            int updated = update(c, "UPDATE lead_distributions SET status = 'pending', next_attempt_at = ?, enqueued_at = now(), "
+                    + "claimed_at = NULL, lease_until = NULL, status_reason = ? WHERE id = ? AND status = 'sending' AND attempts = ?",
+                    Timestamp.from(next), reason, distributionId, attempt);
+            return new FailedAttempt(updated == 1 ? FailedAttempt.RETRY : FailedAttempt.LOST, distributionId, attempt, next, failure.reason());
+        } catch (SQLException e) {
+            throw new IllegalStateException("Recording the failed attempt " + attempt + " of distribution " + distributionId + " failed", e);
+        }
     }
 
     private String ineligibility(Row row, Instant now) {
@@ -117,7 +195,7 @@ public class DeliveryService {
 
     private Row load(Connection c, long distributionId) throws SQLException {
         String sql = """
-                SELECT d.lead_id, d.customer_id, d.status, d.role, d.scheduled_for,
+                SELECT d.lead_id, d.customer_id, d.status, d.role, d.scheduled_for, d.next_attempt_at,
                        c.status AS customer_status, c.paused_until, c.name, c.email,
                        l.plz, l.contact::text AS contact, p.content AS pdf,
                        EXISTS (SELECT 1 FROM eligible_coverage e
@@ -141,6 +219,8 @@ public class DeliveryService {
                 row.status = rs.getString("status");
                 row.role = rs.getString("role");
                 row.scheduledFor = rs.getTimestamp("scheduled_for").toInstant();
+                Timestamp nextAttempt = rs.getTimestamp("next_attempt_at");
+                row.nextAttemptAt = nextAttempt == null ? null : nextAttempt.toInstant();
                 row.customerStatus = rs.getString("customer_status");
                 Timestamp paused = rs.getTimestamp("paused_until");
                 row.pausedUntil = paused == null ? null : paused.toInstant();
@@ -202,9 +282,9 @@ public class DeliveryService {
         }
     }
 
-    private void execute(String sql, Object... args) {
+    private int execute(String sql, Object... args) {
         try (Connection c = dataSource.getConnection()) {
-            update(c, sql, args);
+            return update(c, sql, args);
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
         }
@@ -218,6 +298,7 @@ public class DeliveryService {
         String status;
         String role;
         Instant scheduledFor;
+        Instant nextAttemptAt;
         String customerStatus;
         Instant pausedUntil;
         String name;

@@ -53,16 +53,23 @@ public class DistributionSweep {
     }
 
     /**
-     * Mails that should have gone out a grace period ago but are still pending (the broker lost or
-     * never got their message), or whose sender vanished mid-send: back to pending, to enqueue again.
+     * Mails to enqueue again: pending a grace period after they were due, last enqueued or due for their next attempt
+     * (the broker lost or never got their message), or {@code sending} with a claim whose lease ran out (the sender
+     * vanished mid-send: outcome unknown). A live attempt keeps its claim ({@code lease_until}, GEOLEAD_MAIL_LEASE,
+     * longer than the longest SMTP conversation), so it is never taken back; a taken-back mail is sent again with
+     * the same Message-ID, which makes at most one duplicate if the vanished attempt had got it through.
+     * (Claims from before the lease existed count from {@code claimed_at} plus the grace.)
      */
     public List<Long> lostDeliveries() {
         return ids("""
                 WITH due AS (SELECT id FROM lead_distributions
-                              WHERE (status = 'pending' AND GREATEST(scheduled_for, COALESCE(enqueued_at, scheduled_for)) <= now() - ?::interval)
-                                 OR (status = 'sending' AND claimed_at <= now() - ?::interval)
+                              WHERE (status = 'pending' AND GREATEST(scheduled_for, enqueued_at, next_attempt_at) <= now() - ?::interval)
+                                 OR (status = 'sending' AND COALESCE(lease_until, claimed_at + ?::interval) <= now())
                               ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
-                UPDATE lead_distributions d SET status = 'pending', claimed_at = NULL, enqueued_at = now()
+                UPDATE lead_distributions d SET status = 'pending', claimed_at = NULL, lease_until = NULL, enqueued_at = now(),
+                       status_reason = CASE WHEN d.status = 'sending'
+                                            THEN 'outcome of attempt ' || d.attempts || ' unknown (claim older than its lease): sent again with the same Message-ID'
+                                            ELSE d.status_reason END
                   FROM due WHERE d.id = due.id
                 RETURNING d.id
                 """, interval(grace), interval(grace), batchSize);

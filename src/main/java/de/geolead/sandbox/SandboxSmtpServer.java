@@ -49,6 +49,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>One pooled thread per connection, at most {@value #MAX_CONNECTIONS} at a time (more are answered
  * {@code 421}); a connection idle for {@value #IDLE_TIMEOUT_MILLIS} ms is closed with {@code 421}.
  *
+ * <p>Fault injection for tests: {@link #answerRecipient} answers RCPT TO for one address with a given reply
+ * (e.g. {@code 550 5.1.1 mailbox unavailable}), {@link #stallBeforeDataReply} holds the reply to the end of DATA.
+ *
  * <pre>
  * try (SandboxSmtpServer smtp = SandboxSmtpServer.start(0, Path.of("target/outbox"))) {
  *     // mail.smtp.host=127.0.0.1, mail.smtp.port=smtp.port()
@@ -80,6 +83,9 @@ public final class SandboxSmtpServer implements AutoCloseable {
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final Object storeLock = new Object();
     private final List<Path> messages = new ArrayList<>(); // guarded by storeLock
+    private final java.util.Map<String, String> recipientReplies = new ConcurrentHashMap<>();
+    private final AtomicInteger injectedReplies = new AtomicInteger();
+    private volatile long dataReplyStallMillis;
     private volatile boolean closed;
 
     private SandboxSmtpServer(int port, Path outbox) throws IOException {
@@ -129,6 +135,21 @@ public final class SandboxSmtpServer implements AutoCloseable {
         synchronized (storeLock) {
             return List.copyOf(messages);
         }
+    }
+
+    /** From now on RCPT TO for {@code address} (case-insensitive) is answered with {@code reply}, e.g. {@code 550 5.1.1 unknown}. */
+    public void answerRecipient(String address, String reply) {
+        recipientReplies.put(address.toLowerCase(Locale.ROOT), reply);
+    }
+
+    /** How many RCPT TO commands were answered with a reply set by {@link #answerRecipient}. */
+    public int injectedReplies() {
+        return injectedReplies.get();
+    }
+
+    /** From now on the reply to the end of DATA comes this much later (the message is stored before). */
+    public void stallBeforeDataReply(java.time.Duration stall) {
+        dataReplyStallMillis = stall.toMillis();
     }
 
     /** Number of messages stored so far. */
@@ -388,6 +409,12 @@ public final class SandboxSmtpServer implements AutoCloseable {
                 reply("452 4.5.3 Too many recipients");
                 return;
             }
+            String injected = recipientReplies.get(path[0].toLowerCase(Locale.ROOT));
+            if (injected != null) {
+                injectedReplies.incrementAndGet();
+                reply(injected);
+                return;
+            }
             recipients.add(path[0]);
             reply("250 2.1.5 Ok");
         }
@@ -416,6 +443,7 @@ public final class SandboxSmtpServer implements AutoCloseable {
                 } else {
                     Path stored = store(temp);
                     LOG.debug("Sandbox SMTP stored mail from <{}> to {} as {}", mailFrom, recipients, stored.getFileName());
+                    stall(dataReplyStallMillis);
                     reply("250 2.0.0 Ok: queued as " + stored.getFileName());
                 }
             } finally {
@@ -454,6 +482,16 @@ public final class SandboxSmtpServer implements AutoCloseable {
                         message.write('\r');
                         message.write('\n');
                     }
+                }
+            }
+        }
+
+        private void stall(long millis) {
+            if (millis > 0) {
+                try {
+                    Thread.sleep(millis); // fault injection: a slow server
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }

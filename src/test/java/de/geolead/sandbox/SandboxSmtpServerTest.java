@@ -62,6 +62,22 @@ class SandboxSmtpServerTest {
     }
 
     @Test
+    void aChosenRecipientIsAnsweredWithTheInjectedReplyAndTheDataReplyCanStall() throws Exception {
+        smtp.answerRecipient("Gone@Example.org", "550 5.1.1 mailbox unavailable");
+
+        assertThatThrownBy(() -> Transport.send(message(session(), "gone@example.org", "Hallo\n", pdfBytes())))
+                .isInstanceOf(jakarta.mail.SendFailedException.class);
+        assertThat(smtp.injectedReplies()).isEqualTo(1);
+        assertThat(smtp.count()).isZero();
+
+        smtp.stallBeforeDataReply(Duration.ofMillis(600));
+        long start = System.nanoTime();
+        Transport.send(message(session(), "makler@example.org", "Hallo\n", pdfBytes()));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+        assertThat(smtp.count()).isEqualTo(1);
+    }
+
+    @Test
     void jakartaMailMessageWithPdfAttachmentIsKeptAsEml() throws Exception {
         byte[] pdf = pdfBytes();
         String text = "Guten Tag,\n.ein Punkt am Zeilenanfang\n.\n..\nEnde\n";

@@ -102,6 +102,11 @@ public final class RunningApp implements AutoCloseable {
         return exchange.getMessage().getBody(ImportRun.class);
     }
 
+    /** Publishes a stored lead for planning, as the import does. */
+    public void publishLead(long leadId) {
+        producer.sendBody("jms:queue:geolead.leads.new", Long.toString(leadId));
+    }
+
     /** Takes every message now waiting on a queue (real consumption from the broker). */
     public List<String> drainQueue(String queue) {
         List<String> bodies = new ArrayList<>();

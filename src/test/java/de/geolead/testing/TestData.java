@@ -39,6 +39,12 @@ public final class TestData {
         return lead(plz, ort, LeadSheetPdfGenerator.leadSheet(Map.of("plz", plz, "ort", ort)));
     }
 
+    /** A planned mail (status pending, role only) as the planner writes it, for rows it would not make (unpaid agents, past times). */
+    public long distribution(long leadId, long customerId, java.time.Instant scheduledFor) {
+        return (Long) db.row("INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, status, role, enqueued_at) "
+                + "VALUES (?, ?, ?, 'pending', 'only', now()) RETURNING id", leadId, customerId, java.sql.Timestamp.from(scheduledFor)).get("id");
+    }
+
     public long lead(String plz, String ort, byte[] pdf) {
         int n = SEQUENCE.incrementAndGet();
         String contact = "{\"$id\":\"TESTLEAD%06d\",\"vorname\":\"Erika\",\"nachname\":\"Muster%d\",\"strasse\":\"Musterweg %d\",\"plz\":\"%s\",\"ort\":\"%s\",\"$phone\":\"+4930123456\"}"
