@@ -19,7 +19,7 @@ import java.util.List;
  * What follows a mail that will never go out (skipped at send time, or failed for good), called by the
  * route {@code mail-given-up}:
  * <ul>
- *   <li>a skipped head start releases the followers at once: their times move earlier by what was left of
+ *   <li>a head start that will never go out releases the followers at once (those not tried yet): their times move earlier by what was left of
  *       the head start (all-after: all now; staggered: the first now, the others keep their spacing), inside
  *       the delivery window. Roles follow what is now true: a single remaining follower becomes {@code only};
  *       a first follower who now has the lead alone for a while becomes {@code head_start}; followers due
@@ -75,7 +75,8 @@ public class Replanning {
 
     /**
      * After distribution {@code distributionId} was skipped or failed for good: releases the followers of a
-     * skipped head start and tells whether the lead must be planned again. In one transaction on the locked
+     * head start and tells whether the lead must be planned again. Does nothing for a row that is not
+     * {@code skipped} or {@code failed}, so calling it twice or for the wrong row is harmless. In one transaction on the locked
      * lead row (as {@link DistributionStore} plans it), so it never races a planning of the same lead.
      */
     public Outcome mailGivenUp(long distributionId) {
@@ -121,8 +122,7 @@ public class Replanning {
                 leadStatus = rs.getString(1);
             }
         }
-        List<Scheduled> released = PlannedDelivery.HEAD_START.equals(role) && "skipped".equals(status)
-                ? releaseFollowers(c, leadId) : List.of();
+        List<Scheduled> released = PlannedDelivery.HEAD_START.equals(role) ? releaseFollowers(c, leadId) : List.of();
         boolean replan = LeadStatus.DISTRIBUTED.equals(leadStatus) && !DistributionStore.hasLiveMail(c, leadId);
         return new Outcome(distributionId, leadId, released, replan);
     }
@@ -132,7 +132,7 @@ public class Replanning {
         boolean othersHaveIt;
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT id, customer_id, scheduled_for FROM lead_distributions
-                 WHERE lead_id = ? AND role = 'follower' AND status = 'pending'
+                 WHERE lead_id = ? AND role = 'follower' AND status = 'pending' AND attempts = 0
                  ORDER BY scheduled_for, id FOR UPDATE
                 """)) {
             ps.setLong(1, leadId);

@@ -322,9 +322,38 @@ class ReplanTest {
         assertThat(mailbox.messages()).hasSize(1);
     }
 
-    /** Runs last: restarts the app with a short head start so the followers' original messages fire. */
+    /**
+     * The delivery route's permanent-failure path calls {@code direct:mail-given-up} too: a head start that
+     * failed for good (here marked so directly) releases its follower, and the lead is not planned again.
+     */
     @Test
     @Order(7)
+    @Tag("faults")
+    void aHeadStartThatFailedForGoodReleasesTheFollowerThroughMailGivenUp() throws Exception {
+        long a = data.customer("Bounce A", "paid");
+        long b = data.customer("Bounce B", "paid");
+        data.subscription(a, "01067");
+        data.subscription(b, "01067");
+        long lead = data.lead("01067", "Dresden");
+        long[] failed = new long[1];
+
+        planHeld(lead, 2, () -> {
+            Map<String, Object> headStart = distributions(lead).stream().filter(r -> "head_start".equals(r.get("role"))).findFirst().orElseThrow();
+            failed[0] = (Long) headStart.get("customer_id");
+            db.update("UPDATE lead_distributions SET status = 'failed', status_reason = '550 no such user' WHERE id = ?", headStart.get("id"));
+            app.context().createProducerTemplate().sendBodyAndHeader("direct:mail-given-up", null, "distributionId", headStart.get("id"));
+        });
+        long follower = failed[0] == a ? b : a;
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> mailsTo(follower) >= 1);
+        assertThat(mailsTo(follower)).isEqualTo(1);
+        assertThat(mailsTo(failed[0])).isZero();
+        assertThat(distributions(lead)).as("the follower has it: not planned again").hasSize(2);
+    }
+
+    /** Runs last: restarts the app with a short head start so the followers' original messages fire. */
+    @Test
+    @Order(8)
     @Tag("faults")
     void releasedFollowersGetOneMailEachAlsoAfterTheirOriginalDelayedMessagesFired() throws Exception {
         app.close();
