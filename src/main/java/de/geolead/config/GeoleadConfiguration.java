@@ -92,8 +92,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
-        registry.bind("leadDistribution", new LeadDistribution(planner, new DistributionStore(infrastructure.dataSource()), Clock.systemUTC()));
-        registry.bind("replanning", new Replanning(infrastructure.dataSource(), window, Clock.systemUTC()));
+        DistributionStore distributionStore = new DistributionStore(infrastructure.dataSource());
+        registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
+        registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
         registry.bind("distributionSweep", new DistributionSweep(infrastructure.dataSource(), settings.unassignedRetry(),
                 settings.sweepGrace(), 500));
         registry.bind("deliveryService", new DeliveryService(infrastructure.dataSource(), window,

@@ -77,18 +77,28 @@ public class DistributionStore {
      * the same moment still rotate fairly.
      */
     public Outcome save(long leadId, String plz, List<EligibleAgent> eligible, Function<List<EligibleAgent>, DistributionPlan> planner) {
+        return inTransaction("Saving the distribution of lead " + leadId, c -> save(c, leadId, plz, eligible, planner));
+    }
+
+    /** Work on one connection, committed together. */
+    interface TransactionWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    <T> T inTransaction(String what, TransactionWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Outcome outcome = save(c, leadId, plz, eligible, planner);
+                T result = work.run(c);
                 c.commit();
-                return outcome;
+                return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("Saving the distribution of lead " + leadId + " failed", e);
+            throw new IllegalStateException(what + " failed", e);
         }
     }
 
@@ -193,7 +203,8 @@ public class DistributionStore {
                 .toList();
     }
 
-    private static String lockLead(Connection c, long leadId) throws SQLException {
+    /** Locks the lead row until commit; returns its status, or null if there is no such lead. */
+    static String lockLead(Connection c, long leadId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT status FROM leads WHERE id = ? FOR UPDATE")) {
             ps.setLong(1, leadId);
             try (ResultSet rs = ps.executeQuery()) {

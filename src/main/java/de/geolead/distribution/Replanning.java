@@ -3,7 +3,6 @@ package de.geolead.distribution;
 import de.geolead.distribution.DistributionStore.Scheduled;
 import de.geolead.lead.LeadStatus;
 
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,12 +62,12 @@ public class Replanning {
     record Waiting(long distributionId, long customerId, Instant scheduledFor) {
     }
 
-    private final DataSource dataSource;
+    private final DistributionStore store;
     private final DeliveryWindow window;
     private final Clock clock;
 
-    public Replanning(DataSource dataSource, DeliveryWindow window, Clock clock) {
-        this.dataSource = dataSource;
+    public Replanning(DistributionStore store, DeliveryWindow window, Clock clock) {
+        this.store = store;
         this.window = window;
         this.clock = clock;
     }
@@ -76,23 +75,13 @@ public class Replanning {
     /**
      * After distribution {@code distributionId} was skipped or failed for good: releases the followers of a
      * head start and tells whether the lead must be planned again. Does nothing for a row that is not
-     * {@code skipped} or {@code failed}, so calling it twice or for the wrong row is harmless. In one transaction on the locked
-     * lead row (as {@link DistributionStore} plans it), so it never races a planning of the same lead.
+     * {@code skipped} or {@code failed}, nor for a head start while another row of the lead holds it (a
+     * released follower, a later plan), so calling it again (a redelivery) or for any row is harmless. In one
+     * transaction on the locked lead row (as {@link DistributionStore} plans it), so it never races a
+     * planning of the same lead.
      */
     public Outcome mailGivenUp(long distributionId) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Outcome outcome = mailGivenUp(c, distributionId);
-                c.commit();
-                return outcome;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Following up distribution " + distributionId + " failed", e);
-        }
+        return store.inTransaction("Following up distribution " + distributionId, c -> mailGivenUp(c, distributionId));
     }
 
     private Outcome mailGivenUp(Connection c, long distributionId) throws SQLException {
@@ -114,22 +103,21 @@ public class Replanning {
         if (!"skipped".equals(status) && !"failed".equals(status)) {
             return new Outcome(distributionId, leadId, List.of(), false);
         }
-        String leadStatus;
-        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM leads WHERE id = ? FOR UPDATE")) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                leadStatus = rs.getString(1);
-            }
-        }
+        String leadStatus = DistributionStore.lockLead(c, leadId);
         List<Scheduled> released = PlannedDelivery.HEAD_START.equals(role) ? releaseFollowers(c, leadId) : List.of();
         boolean replan = LeadStatus.DISTRIBUTED.equals(leadStatus) && !DistributionStore.hasLiveMail(c, leadId);
         return new Outcome(distributionId, leadId, released, replan);
     }
 
     private List<Scheduled> releaseFollowers(Connection c, long leadId) throws SQLException {
+        // somebody holds the head start (a follower released before, or a later plan): nothing to release
+        if (exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? "
+                + "AND role IN ('head_start', 'only') AND status IN ('pending', 'sending', 'sent'))", leadId)) {
+            return List.of();
+        }
+        boolean othersHaveIt = exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
+                + "WHERE lead_id = ? AND status IN ('sending', 'sent'))", leadId);
         List<Waiting> waiting = new ArrayList<>();
-        boolean othersHaveIt;
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT id, customer_id, scheduled_for FROM lead_distributions
                  WHERE lead_id = ? AND role = 'follower' AND status = 'pending' AND attempts = 0
@@ -140,14 +128,6 @@ public class Replanning {
                 while (rs.next()) {
                     waiting.add(new Waiting(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant()));
                 }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM lead_distributions "
-                + "WHERE lead_id = ? AND status IN ('sending', 'sent'))")) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                othersHaveIt = rs.getBoolean(1);
             }
         }
         List<Scheduled> released = new ArrayList<>();
@@ -163,6 +143,16 @@ public class Replanning {
             }
         }
         return released;
+    }
+
+    private static boolean exists(Connection c, String sql, long leadId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, leadId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     /**

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +129,15 @@ class ReplanTest {
         return mailbox.messagesTo(data.email(customerId)).size();
     }
 
+    /** Paid agents subscribed to {@code plz}, in order of subscription. */
+    static List<Long> agents(String plz, String... names) {
+        return Arrays.stream(names).map(name -> {
+            long agent = data.customer(name, "paid");
+            data.subscription(agent, plz);
+            return agent;
+        }).toList();
+    }
+
     static void sweep() {
         app.context().createProducerTemplate().sendBody("direct:distribution-sweep-run", null);
     }
@@ -195,12 +205,7 @@ class ReplanTest {
     @Order(3)
     @Tag("faults")
     void aSkippedHeadStartReleasesTheFollowersAtOnce() throws Exception {
-        long a = data.customer("Release A", "paid");
-        long b = data.customer("Release B", "paid");
-        long c = data.customer("Release C", "paid");
-        for (long agent : List.of(a, b, c)) {
-            data.subscription(agent, "10115");
-        }
+        agents("10115", "Release A", "Release B", "Release C");
         long lead = data.lead("10115", "Berlin");
         long[] headStart = new long[1];
         Instant planned = Instant.now();
@@ -232,10 +237,7 @@ class ReplanTest {
     @Order(4)
     @Tag("faults")
     void aSkippedHeadStartWasNotThatAgentsTurnInTheRotation() throws Exception {
-        long x = data.customer("Turn X", "paid");
-        long y = data.customer("Turn Y", "paid");
-        data.subscription(x, "50667");
-        data.subscription(y, "50667");
+        List<Long> xy = agents("50667", "Turn X", "Turn Y");
         long first = data.lead("50667", "Köln");
         long[] skipped = new long[1];
 
@@ -243,7 +245,7 @@ class ReplanTest {
             skipped[0] = customerWithRole(distributions(first), "head_start");
             db.update("UPDATE customers SET status = 'past_due' WHERE id = ?", skipped[0]);
         });
-        long other = skipped[0] == x ? y : x;
+        long other = xy.stream().filter(agent -> agent != skipped[0]).findFirst().orElseThrow();
         await().atMost(Duration.ofSeconds(10)).until(() -> mailsTo(other) >= 1);
         assertThat(rowStatus(first, skipped[0])).isEqualTo("skipped");
         // the single follower left had the lead alone: its mail said so
@@ -294,19 +296,15 @@ class ReplanTest {
     @Order(6)
     @Tag("faults")
     void aLeadPlannedAgainPromisesOnlyTheExclusivityItsNewPlanKeeps() throws Exception {
-        List<Long> firstRound = List.of(data.customer("Round1 A", "paid"), data.customer("Round1 B", "paid"), data.customer("Round1 C", "paid"));
-        for (long agent : firstRound) {
-            data.subscription(agent, "04109");
-        }
+        List<Long> firstRound = agents("04109", "Round1 A", "Round1 B", "Round1 C");
         long lead = data.lead("04109", "Leipzig");
         long[] second = new long[2];
 
         planHeld(lead, 3, () -> {
             firstRound.forEach(agent -> db.update("UPDATE customers SET status = 'canceled' WHERE id = ?", agent));
-            second[0] = data.customer("Round2 D", "paid");
-            second[1] = data.customer("Round2 E", "paid");
-            data.subscription(second[0], "04109");
-            data.subscription(second[1], "04109");
+            List<Long> secondRound = agents("04109", "Round2 D", "Round2 E");
+            second[0] = secondRound.get(0);
+            second[1] = secondRound.get(1);
         });
 
         // head start skipped → followers released → skipped too → planned again: one of D, E at once
@@ -319,6 +317,15 @@ class ReplanTest {
                 lead).get("scheduled_for")).toInstant();
         assertThat(followerDue).isAfter(Instant.now().plus(Duration.ofSeconds(30)));
         assertThat(db.count("SELECT count(*) FROM lead_distributions WHERE lead_id = ? AND status = 'skipped'", lead)).isEqualTo(3);
+
+        // a late duplicate of the first plan's skipped head start must not release the new plan's follower
+        long oldHeadStart = (Long) db.row("SELECT id FROM lead_distributions WHERE lead_id = ? AND role = 'head_start' AND status = 'skipped'",
+                lead).get("id");
+        long acknowledged = queue("geolead.deliveries").getMessagesAcknowledged();
+        app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries", Long.toString(oldHeadStart));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue("geolead.deliveries").getMessagesAcknowledged() > acknowledged);
+        assertThat(((Timestamp) db.row("SELECT scheduled_for FROM lead_distributions WHERE lead_id = ? AND role = 'follower' AND status = 'pending'",
+                lead).get("scheduled_for")).toInstant()).isEqualTo(followerDue);
         assertThat(mailbox.messages()).hasSize(1);
     }
 
@@ -330,10 +337,7 @@ class ReplanTest {
     @Order(7)
     @Tag("faults")
     void aHeadStartThatFailedForGoodReleasesTheFollowerThroughMailGivenUp() throws Exception {
-        long a = data.customer("Bounce A", "paid");
-        long b = data.customer("Bounce B", "paid");
-        data.subscription(a, "01067");
-        data.subscription(b, "01067");
+        List<Long> ab = agents("01067", "Bounce A", "Bounce B");
         long lead = data.lead("01067", "Dresden");
         long[] failed = new long[1];
 
@@ -343,7 +347,7 @@ class ReplanTest {
             db.update("UPDATE lead_distributions SET status = 'failed', status_reason = '550 no such user' WHERE id = ?", headStart.get("id"));
             app.context().createProducerTemplate().sendBodyAndHeader("direct:mail-given-up", null, "distributionId", headStart.get("id"));
         });
-        long follower = failed[0] == a ? b : a;
+        long follower = ab.stream().filter(agent -> agent != failed[0]).findFirst().orElseThrow();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> mailsTo(follower) >= 1);
         assertThat(mailsTo(follower)).isEqualTo(1);
@@ -358,12 +362,7 @@ class ReplanTest {
     void releasedFollowersGetOneMailEachAlsoAfterTheirOriginalDelayedMessagesFired() throws Exception {
         app.close();
         app = startApp(SHORT_HEAD_START);
-        long a = data.customer("Short A", "paid");
-        long b = data.customer("Short B", "paid");
-        long c = data.customer("Short C", "paid");
-        for (long agent : List.of(a, b, c)) {
-            data.subscription(agent, "28195");
-        }
+        agents("28195", "Short A", "Short B", "Short C");
         long lead = data.lead("28195", "Bremen");
         long[] headStart = new long[1];
 
