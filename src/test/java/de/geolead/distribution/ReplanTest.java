@@ -355,9 +355,31 @@ class ReplanTest {
         assertThat(distributions(lead)).as("the follower has it: not planned again").hasSize(2);
     }
 
-    /** Runs last: restarts the app with a short head start so the followers' original messages fire. */
+    /**
+     * The skip was committed but the JMS transaction that carried the re-plan message rolled back (seen when a
+     * consumer's session fails over): the redelivered message finds the row already skipped and follows up.
+     */
     @Test
     @Order(8)
+    @Tag("faults")
+    void aSkipWhoseFollowUpMessageWasRolledBackIsFollowedUpByTheRedelivery() {
+        long gone = data.customer("Rolled Back Agent", "past_due");
+        long taker = agents("60311", "Redelivery Taker").get(0);
+        long lead = data.lead("60311", "Frankfurt am Main");
+        db.update("UPDATE leads SET status = 'distributed' WHERE id = ?", lead);
+        long skipped = (Long) db.row("INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, role, status, status_reason) "
+                + "VALUES (?, ?, now(), 'only', 'skipped', 'customer is past_due at send time') RETURNING id", lead, gone).get("id");
+
+        app.context().createProducerTemplate().sendBody("jms:queue:geolead.deliveries", Long.toString(skipped));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> mailsTo(taker) >= 1);
+        assertThat(mailsTo(taker)).isEqualTo(1);
+        assertThat(mailbox.messages()).hasSize(1);
+    }
+
+    /** Runs last: restarts the app with a short head start so the followers' original messages fire. */
+    @Test
+    @Order(9)
     @Tag("faults")
     void releasedFollowersGetOneMailEachAlsoAfterTheirOriginalDelayedMessagesFired() throws Exception {
         app.close();
