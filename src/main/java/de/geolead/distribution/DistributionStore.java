@@ -147,8 +147,13 @@ public class DistributionStore {
 
     /** True if a mail of the lead is still open ({@code pending}, {@code sending}) or {@code sent}. */
     static boolean hasLiveMail(Connection c, long leadId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM lead_distributions "
-                + "WHERE lead_id = ? AND status IN ('pending', 'sending', 'sent'))")) {
+        return exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
+                + "WHERE lead_id = ? AND status IN ('pending', 'sending', 'sent'))", leadId);
+    }
+
+    /** The answer of a {@code SELECT EXISTS (…)} with the lead id as its one parameter. */
+    static boolean exists(Connection c, String sql, long leadId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, leadId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -18,9 +18,10 @@ import java.util.List;
  * What follows a mail that will never go out (skipped at send time, or failed for good), called by the
  * route {@code mail-given-up}:
  * <ul>
- *   <li>a head start that will never go out releases the followers at once (those not tried yet): their times move earlier by what was left of
- *       the head start (all-after: all now; staggered: the first now, the others keep their spacing), inside
- *       the delivery window. Roles follow what is now true: a single remaining follower becomes {@code only};
+ *   <li>a head start that will never go out releases the followers not tried yet at once, unless another
+ *       row of the lead holds the head start: their times move earlier by what was left of the head start
+ *       (all-after: all now; staggered: the first now, the others keep their spacing), inside the delivery
+ *       window. Roles follow what is now true: a single remaining follower becomes {@code only};
  *       a first follower who now has the lead alone for a while becomes {@code head_start}; followers due
  *       together stay {@code follower}. Their old delayed messages later find the rows no longer pending, or
  *       claim them once; a row is only ever claimed from {@code pending}, so no mail goes out twice.</li>
@@ -111,11 +112,11 @@ public class Replanning {
 
     private List<Scheduled> releaseFollowers(Connection c, long leadId) throws SQLException {
         // somebody holds the head start (a follower released before, or a later plan): nothing to release
-        if (exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? "
+        if (DistributionStore.exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? "
                 + "AND role IN ('head_start', 'only') AND status IN ('pending', 'sending', 'sent'))", leadId)) {
             return List.of();
         }
-        boolean othersHaveIt = exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
+        boolean othersHaveIt = DistributionStore.exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
                 + "WHERE lead_id = ? AND status IN ('sending', 'sent'))", leadId);
         List<Waiting> waiting = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
@@ -143,16 +144,6 @@ public class Replanning {
             }
         }
         return released;
-    }
-
-    private static boolean exists(Connection c, String sql, long leadId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 
     /**
