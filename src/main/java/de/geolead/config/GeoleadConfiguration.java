@@ -22,6 +22,7 @@ import de.geolead.distribution.DistributionPlanner;
 import de.geolead.distribution.DistributionStore;
 import de.geolead.distribution.DistributionSweep;
 import de.geolead.distribution.LeadDistribution;
+import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
 import org.apache.camel.CamelConfiguration;
@@ -106,7 +107,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
-        registry.bind("leadDistribution", new LeadDistribution(planner, new DistributionStore(infrastructure.dataSource()), Clock.systemUTC()));
+        DistributionStore distributionStore = new DistributionStore(infrastructure.dataSource());
+        registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
+        registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
         registry.bind("distributionSweep", new DistributionSweep(infrastructure.dataSource(), settings.unassignedRetry(),
                 settings.sweepGrace(), 500));
         registry.bind("deliveryService", new DeliveryService(infrastructure.dataSource(), window,

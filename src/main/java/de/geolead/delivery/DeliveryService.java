@@ -241,7 +241,8 @@ public class DeliveryService {
         int others = 0;
         if ("head_start".equals(row.role)) {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*), min(scheduled_for) FROM lead_distributions WHERE lead_id = ? AND role = 'follower'")) {
+                    "SELECT count(*), min(scheduled_for) FROM lead_distributions WHERE lead_id = ? AND role = 'follower' "
+                            + "AND status NOT IN ('skipped', 'failed')")) {
                 ps.setLong(1, row.leadId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

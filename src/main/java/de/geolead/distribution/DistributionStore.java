@@ -11,14 +11,17 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Writes a lead's distribution plan in one transaction: one {@code lead_distributions} row per
  * recipient (UNIQUE(lead_id, customer_id)) and the lead's status. The lead row is locked first,
- * so concurrent consumers, redeliveries and restarts can never plan a lead twice.
+ * so concurrent consumers, redeliveries and restarts can never plan a lead twice. A {@code distributed}
+ * lead whose every mail was skipped or failed is planned again, among the agents without a row for it.
  */
 public class DistributionStore {
 
@@ -33,12 +36,16 @@ public class DistributionStore {
      * @param leadStatus   the lead's status after this call ({@code missing} if there is no such lead)
      * @param newlyPlanned whether this call planned the lead (false: it was planned before, or is not plannable)
      * @param toEnqueue    the lead's mails still pending, to (re-)enqueue; duplicates are harmless downstream
+     * @param givenUp      how many earlier mails of the lead were skipped or failed (a lead planned again has some)
      */
-    public record Outcome(long leadId, String leadStatus, boolean newlyPlanned, List<Scheduled> toEnqueue) {
+    public record Outcome(long leadId, String leadStatus, boolean newlyPlanned, List<Scheduled> toEnqueue, int givenUp) {
 
         /** One log line: lead, status and who gets it when; ids only. */
         public String describe() {
             StringBuilder line = new StringBuilder("Lead ").append(leadId()).append(": ");
+            if (newlyPlanned() && givenUp() > 0) {
+                line.append("planned again (").append(givenUp()).append(" earlier mail(s) skipped or failed), ");
+            }
             if (!newlyPlanned()) {
                 line.append("already ").append(leadStatus());
                 if (!toEnqueue().isEmpty()) {
@@ -47,7 +54,8 @@ public class DistributionStore {
                 return line.toString();
             }
             if (toEnqueue().isEmpty()) {
-                return line.append(leadStatus()).append(" (no paying agent covers its PLZ)").toString();
+                return line.append(leadStatus()).append(givenUp() > 0 ? " (no other paying agent covers its PLZ)"
+                        : " (no paying agent covers its PLZ)").toString();
             }
             line.append("distributed to");
             for (Scheduled s : toEnqueue()) {
@@ -69,18 +77,28 @@ public class DistributionStore {
      * the same moment still rotate fairly.
      */
     public Outcome save(long leadId, String plz, List<EligibleAgent> eligible, Function<List<EligibleAgent>, DistributionPlan> planner) {
+        return inTransaction("Saving the distribution of lead " + leadId, c -> save(c, leadId, plz, eligible, planner));
+    }
+
+    /** Work on one connection, committed together. */
+    interface TransactionWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    <T> T inTransaction(String what, TransactionWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Outcome outcome = save(c, leadId, plz, eligible, planner);
+                T result = work.run(c);
                 c.commit();
-                return outcome;
+                return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("Saving the distribution of lead " + leadId + " failed", e);
+            throw new IllegalStateException(what + " failed", e);
         }
     }
 
@@ -88,19 +106,25 @@ public class DistributionStore {
                          Function<List<EligibleAgent>, DistributionPlan> planner) throws SQLException {
         String status = lockLead(c, leadId);
         if (status == null) {
-            return new Outcome(leadId, "missing", false, List.of());
+            return new Outcome(leadId, "missing", false, List.of(), 0);
         }
-        if (LeadStatus.DISTRIBUTED.equals(status)) {
-            return new Outcome(leadId, status, false, pending(c, leadId));
+        boolean plannable = LeadStatus.PENDING.equals(status) || LeadStatus.UNASSIGNED.equals(status)
+                // every mail skipped or failed: nobody has the lead, so it is planned again
+                || LeadStatus.DISTRIBUTED.equals(status) && !hasLiveMail(c, leadId);
+        if (!plannable) {
+            return new Outcome(leadId, status, false,
+                    LeadStatus.DISTRIBUTED.equals(status) ? pending(c, leadId) : List.of(), 0);
         }
-        if (!LeadStatus.PENDING.equals(status) && !LeadStatus.UNASSIGNED.equals(status)) {
-            return new Outcome(leadId, status, false, List.of());
-        }
-        DistributionPlan plan = planner.apply(withCurrentHeadStarts(c, plz, eligible));
+        // UNIQUE(lead_id, customer_id): an agent whose mail of this lead was skipped or failed gets no second row
+        Set<Long> earlier = recipients(c, leadId);
+        List<EligibleAgent> candidates = eligible.stream().filter(a -> !earlier.contains(a.customerId())).toList();
+        DistributionPlan plan = planner.apply(withCurrentHeadStarts(c, plz, candidates));
         if (plan.isUnassigned()) {
             update(c, "UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "
-                    + "status_reason = 'no paying agent covers this PLZ', updated_at = now() WHERE id = ?", leadId);
-            return new Outcome(leadId, LeadStatus.UNASSIGNED, true, List.of());
+                    + "status_reason = ?, updated_at = now() WHERE id = ?",
+                    earlier.isEmpty() ? "no paying agent covers this PLZ"
+                            : "every mail was skipped or failed and no other paying agent covers this PLZ", leadId);
+            return new Outcome(leadId, LeadStatus.UNASSIGNED, true, List.of(), earlier.size());
         }
         String insert = """
                 INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, role, status, enqueued_at)
@@ -118,10 +142,44 @@ public class DistributionStore {
             ps.executeBatch();
         }
         update(c, "UPDATE leads SET status = 'distributed', status_reason = NULL, processed_at = now(), updated_at = now() WHERE id = ?", leadId);
-        return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(c, leadId));
+        return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(c, leadId), earlier.size());
     }
 
-    /** Takes the PLZ lock (until commit) and re-reads when each agent last had a head start in this PLZ. */
+    /** True if a mail of the lead is still open ({@code pending}, {@code sending}) or {@code sent}. */
+    static boolean hasLiveMail(Connection c, long leadId) throws SQLException {
+        return exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
+                + "WHERE lead_id = ? AND status IN ('pending', 'sending', 'sent'))", leadId);
+    }
+
+    /** The answer of a {@code SELECT EXISTS (…)} with the lead id as its one parameter. */
+    static boolean exists(Connection c, String sql, long leadId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, leadId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The agents who already have a row for the lead (at this point: all skipped or failed). */
+    private static Set<Long> recipients(Connection c, long leadId) throws SQLException {
+        Set<Long> ids = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM lead_distributions WHERE lead_id = ?")) {
+            ps.setLong(1, leadId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Takes the PLZ lock (until commit) and re-reads when each agent last had a head start in this PLZ.
+     * A head start whose mail was skipped or failed was not the agent's turn (as in sql/eligible-agents.sql).
+     */
     private static List<EligibleAgent> withCurrentHeadStarts(Connection c, String plz, List<EligibleAgent> eligible) throws SQLException {
         if (eligible.isEmpty() || plz == null) {
             return eligible;
@@ -133,7 +191,8 @@ public class DistributionStore {
         Map<Long, Instant> last = new HashMap<>();
         String sql = """
                 SELECT d.customer_id, max(d.created_at) FROM lead_distributions d JOIN leads l ON l.id = d.lead_id
-                 WHERE l.plz = ? AND d.role = 'head_start' AND d.customer_id = ANY (?) GROUP BY d.customer_id
+                 WHERE l.plz = ? AND d.role = 'head_start' AND d.status NOT IN ('skipped', 'failed')
+                   AND d.customer_id = ANY (?) GROUP BY d.customer_id
                 """;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, plz);
@@ -149,7 +208,8 @@ public class DistributionStore {
                 .toList();
     }
 
-    private static String lockLead(Connection c, long leadId) throws SQLException {
+    /** Locks the lead row until commit; returns its status, or null if there is no such lead. */
+    static String lockLead(Connection c, long leadId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT status FROM leads WHERE id = ? FOR UPDATE")) {
             ps.setLong(1, leadId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -172,9 +232,11 @@ public class DistributionStore {
         return rows;
     }
 
-    private static void update(Connection c, String sql, long id) throws SQLException {
+    private static void update(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, id);
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
             ps.executeUpdate();
         }
     }

@@ -41,11 +41,20 @@ public class DistributionSweep {
                 """, interval(unassignedRetry), batchSize, readable(unassignedRetry));
     }
 
-    /** Pending and unassigned leads not touched for the grace period: to plan (again). */
+    /**
+     * Leads to plan (again), untouched for the grace period: pending and unassigned ones, and distributed ones
+     * without a sent or open mail (all skipped or failed, and the delivery route's own re-plan message lost).
+     */
     public List<Long> leadsToPlan() {
         return ids("""
-                WITH due AS (SELECT id FROM leads
-                              WHERE status IN ('pending', 'unassigned') AND updated_at <= now() - ?::interval
+                WITH given_up AS (SELECT DISTINCT g.lead_id AS id FROM lead_distributions g
+                                   WHERE g.status IN ('skipped', 'failed')
+                                     AND NOT EXISTS (SELECT 1 FROM lead_distributions o WHERE o.lead_id = g.lead_id
+                                                        AND o.status IN ('pending', 'sending', 'sent'))),
+                     due AS (SELECT id FROM leads
+                              WHERE (status IN ('pending', 'unassigned')
+                                     OR status = 'distributed' AND id IN (SELECT id FROM given_up))
+                                AND updated_at <= now() - ?::interval
                               ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
                 UPDATE leads l SET updated_at = now() FROM due WHERE l.id = due.id
                 RETURNING l.id

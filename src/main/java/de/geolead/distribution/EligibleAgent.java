@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param customerId      the agent's customer id
  * @param subscribedSince when the subscription covering the PLZ started
- * @param lastHeadStartAt when the agent last got a head start in this PLZ; null if never
+ * @param lastHeadStartAt when the agent last got a head start in this PLZ (one whose mail was skipped or failed
+ *                        does not count); null if never
  */
 public record EligibleAgent(long customerId, Instant subscribedSince, Instant lastHeadStartAt) {
 
