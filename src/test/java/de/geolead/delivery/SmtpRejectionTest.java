@@ -107,6 +107,23 @@ class SmtpRejectionTest {
     }
 
     @Test
+    void aLeadWhoseOnlyMailIsRejectedForGoodIsPlannedAgainAtOnce() {
+        long gone = data.customer("Rejected Only Agent", "paid");
+        data.subscription(gone, "99084");
+        smtp.answerRecipient(data.email(gone), "550 5.1.1 User unknown");
+        long lead = data.lead("99084", "Erfurt");
+
+        app.publishLead(lead);
+
+        // the permanent failure hands the lead back to distribution: nobody else covers 99084, so it waits unassigned
+        await().atMost(Duration.ofSeconds(10)).until(() -> "unassigned".equals(
+                db.row("SELECT status FROM leads WHERE id = ?", lead).get("status")));
+        assertThat(status(lead)).isEqualTo("failed");
+        assertThat((String) db.row("SELECT status_reason FROM leads WHERE id = ?", lead).get("status_reason"))
+                .contains("skipped or failed");
+    }
+
+    @Test
     void theSweepLeavesALiveSlowAttemptAloneAndTheMailGoesOutOnce() {
         long agent = data.customer("Slow Agent", "paid");
         data.subscription(agent, "04109");
