@@ -25,7 +25,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,17 +59,12 @@ class SmtpOutageTest {
     }
 
     static RunningApp startApp() {
-        Map<String, String> props = new HashMap<>();
-        props.put("smtp.host", "127.0.0.1");
-        props.put("smtp.port", Integer.toString(mailbox.port()));
-        props.put("smtp.from", "leads@geolead.test");
-        props.put("geolead.delivery.window", "00:00-24:00");
+        Map<String, String> props = RunningApp.mailingTo(mailbox.port());
         props.put("geolead.delivery.consumers", "1");
         props.put("geolead.mail.backoff", BACKOFF.toString());
         props.put("geolead.mail.max.backoff", MAX_BACKOFF.toString());
         props.put("geolead.mail.retry.for", "PT30S");
         props.put("geolead.mail.lease", "PT20S");
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         return RunningApp.start(dataDir, props);
     }
 

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -49,16 +48,11 @@ class SmtpRejectionTest {
     @BeforeAll
     static void start() {
         smtp = SandboxSmtpServer.start(0, dataDir.resolve("outbox"));
-        Map<String, String> props = new HashMap<>();
-        props.put("smtp.host", "127.0.0.1");
-        props.put("smtp.port", Integer.toString(smtp.port()));
-        props.put("smtp.from", "leads@geolead.test");
-        props.put("geolead.delivery.window", "00:00-24:00");
+        Map<String, String> props = RunningApp.mailingTo(smtp.port());
         props.put("geolead.mail.backoff", "PT0.2S");
         props.put("geolead.mail.max.backoff", "PT1S");
         props.put("geolead.mail.lease", "PT15S");
         props.put("geolead.sweep.grace", "PT1S");
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         app = RunningApp.start(dataDir, props);
     }
 

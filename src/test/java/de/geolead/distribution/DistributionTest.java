@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,15 +51,10 @@ class DistributionTest {
     }
 
     static RunningApp startApp() {
-        Map<String, String> props = new HashMap<>();
-        props.put("smtp.host", "127.0.0.1");
-        props.put("smtp.port", Integer.toString(mailbox.port()));
-        props.put("smtp.from", "leads@geolead.test");
+        Map<String, String> props = RunningApp.mailingTo(mailbox.port());
         props.put("geolead.head.start", HEAD_START.toString());
-        props.put("geolead.delivery.window", "00:00-24:00");
         props.put("geolead.mail.backoff", "PT0.5S");
         props.put("geolead.sweep.grace", "PT1S");
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         props.put("dialfire.base.url", dialfire.baseUrl());
         props.put("dialfire.campaign.id", "DISTRIBUTIONCAMP");
         props.put("dialfire.campaign.token", "distribution-token");

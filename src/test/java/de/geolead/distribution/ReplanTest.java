@@ -25,7 +25,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -61,14 +60,9 @@ class ReplanTest {
     }
 
     static RunningApp startApp(Duration headStart) {
-        Map<String, String> props = new HashMap<>();
-        props.put("smtp.host", "127.0.0.1");
-        props.put("smtp.port", Integer.toString(mailbox.port()));
-        props.put("smtp.from", "leads@geolead.test");
+        Map<String, String> props = RunningApp.mailingTo(mailbox.port());
         props.put("geolead.head.start", headStart.toString());
-        props.put("geolead.delivery.window", "00:00-24:00");
         props.put("geolead.sweep.grace", "PT1S");
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         return RunningApp.start(dataDir, props);
     }
 

@@ -52,6 +52,20 @@ public final class RunningApp implements AutoCloseable {
         return props;
     }
 
+    /**
+     * Settings of an app that mails to the test SMTP server on {@code smtpPort} at any hour of the day, with the
+     * scheduled sweep off (tests start sweeps themselves); add a test's own settings to the returned map.
+     */
+    public static Map<String, String> mailingTo(int smtpPort) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("smtp.host", "127.0.0.1");
+        props.put("smtp.port", Integer.toString(smtpPort));
+        props.put("smtp.from", "leads@geolead.test");
+        props.put("geolead.delivery.window", "00:00-24:00");
+        props.put("geolead.sweep.cron", NEVER);
+        return props;
+    }
+
     /** A loopback port nobody listens on right now. */
     public static int freePort() {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
