@@ -65,19 +65,16 @@ class DialfireImportFaultsTest {
     @BeforeAll
     static void start() {
         dialfire = DialfireSimulator.start(0, CAMPAIGN, TOKEN);
-        app = RunningApp.start(dataDir, Map.of(
-                "dialfire.base.url", dialfire.baseUrl(),
-                "dialfire.campaign.id", CAMPAIGN,
-                "dialfire.campaign.token", TOKEN,
-                "geolead.import.page.size", "50",
-                "geolead.import.http.timeout", "PT1S",
-                "geolead.import.http.attempts", "2",
-                // no overlap: a contact is seen again only when a test says so (the retry step does the rest)
-                "geolead.import.overlap", "PT0S",
-                // the fake PDF hosts are "localhost" (listed exactly: loopback allowed) and *.invalid (no DNS)
-                "dialfire.pdf.hosts", "localhost,invalid",
-                "geolead.pdf.retry.for", "PT1H",
-                "camel.main.auto-startup-exclude-pattern", "lead-distribution"));
+        Map<String, String> props = RunningApp.importingFrom(dialfire, CAMPAIGN, TOKEN);
+        props.put("geolead.import.page.size", "50");
+        props.put("geolead.import.http.timeout", "PT1S");
+        props.put("geolead.import.http.attempts", "2");
+        // no overlap: a contact is seen again only when a test says so (the retry step does the rest)
+        props.put("geolead.import.overlap", "PT0S");
+        // the fake PDF hosts are "localhost" (listed exactly: loopback allowed) and *.invalid (no DNS)
+        props.put("dialfire.pdf.hosts", "localhost,invalid");
+        props.put("geolead.pdf.retry.for", "PT1H");
+        app = RunningApp.start(dataDir, props);
     }
 
     @AfterAll

@@ -47,13 +47,10 @@ class DialfireImportTest {
     }
 
     static RunningApp startApp() {
-        return RunningApp.start(dataDir, Map.of(
-                "dialfire.base.url", dialfire.baseUrl(),
-                "dialfire.campaign.id", CAMPAIGN,
-                "dialfire.campaign.token", TOKEN,
-                "geolead.import.page.size", "10",
-                // this class checks the intake stage's output: the leads and their messages on geolead.leads.new
-                "camel.main.auto-startup-exclude-pattern", "lead-distribution"));
+        // this class checks the intake stage's output: the leads and their messages on geolead.leads.new
+        Map<String, String> props = RunningApp.importingFrom(dialfire, CAMPAIGN, TOKEN);
+        props.put("geolead.import.page.size", "10");
+        return RunningApp.start(dataDir, props);
     }
 
     @AfterAll

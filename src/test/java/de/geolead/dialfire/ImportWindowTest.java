@@ -47,12 +47,9 @@ class ImportWindowTest {
     @BeforeAll
     static void start() {
         dialfire = DialfireSimulator.start(0, DialfireImportTest.CAMPAIGN, DialfireImportTest.TOKEN);
-        app = RunningApp.start(dataDir, Map.of(
-                "dialfire.base.url", dialfire.baseUrl(),
-                "dialfire.campaign.id", DialfireImportTest.CAMPAIGN,
-                "dialfire.campaign.token", DialfireImportTest.TOKEN,
-                "dialfire.tasks", TASK,
-                "camel.main.auto-startup-exclude-pattern", "lead-distribution"));
+        Map<String, String> props = RunningApp.importingFrom(dialfire, DialfireImportTest.CAMPAIGN, DialfireImportTest.TOKEN);
+        props.put("dialfire.tasks", TASK);
+        app = RunningApp.start(dataDir, props);
     }
 
     @AfterAll

@@ -2,6 +2,7 @@ package de.geolead.testing;
 
 import de.geolead.GeoleadApplication;
 import de.geolead.dialfire.ImportRun;
+import de.geolead.simulator.dialfire.DialfireSimulator;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ConsumerTemplate;
 import org.apache.camel.Exchange;
@@ -49,6 +50,20 @@ public final class RunningApp implements AutoCloseable {
         props.put("geolead.import.http.attempts", "3");
         props.put("geolead.http.port", Integer.toString(freePort()));
         props.put("camel.management.port", Integer.toString(freePort()));
+        return props;
+    }
+
+    /**
+     * Settings of an app that imports from {@code dialfire} and stops at the intake stage: the route
+     * lead-distribution stays off, so the imported leads' messages wait on geolead.leads.new for the test.
+     * Add a test's own settings to the returned map.
+     */
+    public static Map<String, String> importingFrom(DialfireSimulator dialfire, String campaign, String token) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("dialfire.base.url", dialfire.baseUrl());
+        props.put("dialfire.campaign.id", campaign);
+        props.put("dialfire.campaign.token", token);
+        props.put("camel.main.auto-startup-exclude-pattern", "lead-distribution");
         return props;
     }
 
