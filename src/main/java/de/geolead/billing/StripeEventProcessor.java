@@ -57,7 +57,8 @@ public class StripeEventProcessor {
                 e.addSuppressed(markFailed);
             }
             LOG.warn("Stripe event {}: processing failed, retried later - {}", eventId, reason);
-            throw e;
+            // Camel and the JMS listener log what is thrown: only the cleaned reason, never Stripe's own message
+            throw new EventFailedException("Stripe event " + eventId + " failed: " + reason);
         }
     }
 
@@ -224,5 +225,12 @@ public class StripeEventProcessor {
     private static Long number(JsonObject object, String key) {
         JsonElement value = object.get(key);
         return value == null || value.isJsonNull() ? null : value.getAsLong();
+    }
+
+    /** A failed attempt at one event, carrying only the cleaned reason (no Stripe message, no e-mails, no keys). */
+    public static final class EventFailedException extends Exception {
+        public EventFailedException(String message) {
+            super(message);
+        }
     }
 }

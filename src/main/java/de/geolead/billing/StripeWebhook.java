@@ -43,8 +43,9 @@ public class StripeWebhook {
         if (store.recordEvent(event.getId(), event.getType(), event.getApiVersion(), payload)) {
             return new Receipt(event.getId(), event.getType(), false, true);
         }
-        // known: processing may still be owed if the hand-over to the queue failed last time
-        boolean unprocessed = store.eventStatus(event.getId()).map("received"::equals).orElse(false);
+        // known: processing is still owed if the hand-over to the queue failed last time, or processing failed
+        // (Stripe's own retry or a "Resend" then takes it up at once instead of waiting for the sweep)
+        boolean unprocessed = store.eventStatus(event.getId()).map(s -> "received".equals(s) || "failed".equals(s)).orElse(false);
         return new Receipt(event.getId(), event.getType(), true, unprocessed);
     }
 

@@ -31,30 +31,27 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static final String DEAD_LETTER_QUEUE = "geolead.DLQ";
     /** Where expired messages go. */
     public static final String EXPIRY_QUEUE = "geolead.expired";
-    /** The mail delivery's own dead-letter queue (failed mails, written by the route configuration delivery-errors). */
+    /** Declared so that nothing sent there is ever dropped; failed mails are kept in PostgreSQL, nothing writes it today. */
     public static final String DELIVERY_DEAD_LETTER_QUEUE = "geolead.deliveries.DLQ";
     /** Queues that hold messages nothing consumes: counted in the metric geolead_dead_letter_messages. */
     public static final List<String> DEAD_LETTER_QUEUES = List.of(DEAD_LETTER_QUEUE, EXPIRY_QUEUE, DELIVERY_DEAD_LETTER_QUEUE);
     /** The working queues of the routes. */
     public static final List<String> WORK_QUEUES = List.of("geolead.leads.new", "geolead.deliveries", "geolead.stripe.events");
 
+    /** The longest wait between two deliveries of a message whose processing failed. */
+    public static final Duration MAX_REDELIVERY_DELAY = Duration.ofMinutes(1);
+
     /**
      * How the broker redelivers a message whose processing failed: after {@code delay}, doubling up to
-     * {@code maxDelay}, {@code maxAttempts} deliveries in all, then to {@link #DEAD_LETTER_QUEUE}.
+     * {@link #MAX_REDELIVERY_DELAY}, {@code maxAttempts} deliveries in all, then to {@link #DEAD_LETTER_QUEUE}.
      */
-    public record Redelivery(Duration delay, Duration maxDelay, int maxAttempts) {
-        /** 1 s doubling to 1 min, 10 attempts (about 4 minutes). */
-        public static final Redelivery DEFAULT = new Redelivery(Duration.ofSeconds(1), Duration.ofMinutes(1), 10);
+    public record Redelivery(Duration delay, int maxAttempts) {
     }
 
     private final EmbeddedActiveMQ server;
 
     private EmbeddedBroker(EmbeddedActiveMQ server) {
         this.server = server;
-    }
-
-    public static EmbeddedBroker start(Path brokerDirectory) throws Exception {
-        return start(brokerDirectory, Redelivery.DEFAULT);
     }
 
     public static EmbeddedBroker start(Path brokerDirectory, Redelivery redelivery) throws Exception {
@@ -78,7 +75,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 // a message whose processing failed comes back after 1 s, 2 s, 4 s … (at most 1 min), 10 times
                 .setRedeliveryDelay(redelivery.delay().toMillis())
                 .setRedeliveryMultiplier(2.0)
-                .setMaxRedeliveryDelay(redelivery.maxDelay().toMillis())
+                .setMaxRedeliveryDelay(MAX_REDELIVERY_DELAY.toMillis())
                 .setMaxDeliveryAttempts(redelivery.maxAttempts()));
         List<String> queues = new ArrayList<>(WORK_QUEUES);
         queues.addAll(DEAD_LETTER_QUEUES);

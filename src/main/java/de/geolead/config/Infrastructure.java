@@ -56,7 +56,7 @@ public final class Infrastructure extends ServiceSupport {
             String brokerUrl = settings.brokerUrl();
             if (settings.embeddedBroker()) {
                 embeddedBroker = EmbeddedBroker.start(settings.dataDir().resolve("artemis"), new EmbeddedBroker.Redelivery(
-                        settings.brokerRedeliveryDelay(), EmbeddedBroker.Redelivery.DEFAULT.maxDelay(), settings.brokerDeliveryAttempts()));
+                        settings.brokerRedeliveryDelay(), settings.brokerDeliveryAttempts()));
                 brokerUrl = EmbeddedBroker.IN_VM_URL;
                 LOG.info("Embedded Artemis broker started with its journal in {}", settings.dataDir().resolve("artemis"));
             }

@@ -24,6 +24,14 @@ public record Delivery(String action, long distributionId, long leadId, long cus
     public static final String SKIP = "skip";
     public static final String DROP = "drop";
 
+    /**
+     * A mail that will never go out: skipped now, or found already skipped or failed (a redelivery of a message
+     * whose follow-up was rolled back). Only then may its lead need a follow-up (released followers, a new plan).
+     */
+    public boolean givenUp() {
+        return SKIP.equals(action) || DROP.equals(action) && ("already skipped".equals(reason) || "already failed".equals(reason));
+    }
+
     public long rescheduleAtMillis() {
         return rescheduleAt.toEpochMilli();
     }

@@ -57,7 +57,6 @@ public final class ImportRun {
     public List<TransactionPage.Pointer> pagePointersOf(String contactId) { return pagePointers.getOrDefault(contactId, List.of()); }
     public int pages() { return pages; }
     public int created() { return created.get(); }
-    public int refreshed() { return refreshed.get(); }
     public int invalid() { return invalid.get(); }
     public int pdfMissing() { return pdfMissing.get(); }
 

@@ -141,7 +141,9 @@ public class DistributionStore {
             }
             ps.executeBatch();
         }
-        update(c, "UPDATE leads SET status = 'distributed', status_reason = NULL, processed_at = now(), updated_at = now() WHERE id = ?", leadId);
+        // unassigned_since restarts if the lead ever comes back to unassigned (all its mails skipped or failed)
+        update(c, "UPDATE leads SET status = 'distributed', status_reason = NULL, unassigned_since = NULL, processed_at = now(), "
+                + "updated_at = now() WHERE id = ?", leadId);
         return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(c, leadId), earlier.size());
     }
 

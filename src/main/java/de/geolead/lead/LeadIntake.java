@@ -55,6 +55,10 @@ public class LeadIntake {
     }
 
     public LeadOutcome store(DialfireContact contact) {
+        if (contact.id().isEmpty()) {
+            // not parkable: every such contact would compete for one empty dialfire_id
+            throw new IllegalArgumentException("Dialfire contact without $id cannot become a lead");
+        }
         try {
             return storeChecked(contact);
         } catch (RuntimeException e) {
@@ -87,9 +91,6 @@ public class LeadIntake {
     }
 
     private LeadOutcome storeChecked(DialfireContact contact) {
-        if (contact.id().isEmpty()) {
-            throw new IllegalArgumentException("Dialfire contact without $id cannot become a lead");
-        }
         Optional<String> nulField = fieldWithNul(contact.fields());
         if (nulField.isPresent()) {
             // PostgreSQL refuses NUL in text and jsonb: keep a copy without it, never the value in the reason

@@ -135,14 +135,15 @@ public final class LeadSheetPdf {
         } catch (Budget.Exceeded e) {
             throw e.asChecked();
         } catch (InvalidPasswordException e) {
-            throw new IOException("PDF is password-protected: " + e.getMessage(), e);
+            // PDFBox's messages may quote the file's content: the cause keeps them, the message is generic
+            throw new IOException("PDF is password-protected", e);
         } catch (IOException | RuntimeException e) {
             if (budget.exceeded != null) {
                 // PDFBox caught our signal somewhere and went on or failed for a follow-up reason
                 throw budget.exceeded.asChecked();
             }
             // PDFBox may throw unchecked exceptions on badly broken files as well.
-            throw new IOException("Broken PDF, cannot read its text: " + e.getMessage(), e);
+            throw new IOException("Broken PDF, cannot read its text (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 

@@ -170,6 +170,24 @@ class BillingFaultsTest {
     }
 
     @Test
+    void stripeResendingAFailedEventHasItProcessedAtOnceWithoutWaitingForTheSweep() throws Exception {
+        stripe.putCustomer("cus_resend", "Resend Agent", "resend@makler.test");
+        stripe.putSubscription("sub_resend", "cus_resend", "active", "10115", now() - DAY, null, now() + 30 * DAY);
+        String event = SandboxStripe.event("evt_resend", "customer.subscription.created", stripe.subscriptionJson("sub_resend"));
+        stripe.failNext("/v1/", 500, Integer.MAX_VALUE);
+        assertThat(deliver(event).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> broker().messageCount("geolead.DLQ") == 1);
+        assertThat(eventStatus("evt_resend")).isEqualTo("failed");
+
+        stripe.clearFailures();
+        // Stripe's own retry of the same event (or a "Resend" from its dashboard): still owed, so queued again
+        assertThat(deliver(event).statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "processed".equals(eventStatus("evt_resend")));
+        assertThat(subscription("sub_resend")).containsEntry("status", "active");
+    }
+
+    @Test
     void anEventStillFailingAfterTheRetryPeriodStaysFailedWithOneErrorLineAndAMetric() throws Exception {
         stripe.putCustomer("cus_gone", "Gone", "gone@makler.test");
         stripe.putSubscription("sub_gone", "cus_gone", "active", "20095", now() - DAY, null, now() + DAY);

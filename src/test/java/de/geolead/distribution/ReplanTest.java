@@ -211,6 +211,24 @@ class ReplanTest {
     }
 
     @Test
+    @Order(10)
+    @Tag("faults")
+    void aLeadUnassignedLongAgoThatComesBackToUnassignedGetsTheFullRetryPeriodAgain() throws Exception {
+        long agent = data.customer("Returning Agent", "paid");
+        data.subscription(agent, "28195");
+        long lead = data.lead("28195", "Bremen");
+        // nobody covered it for eight days; now an agent does
+        db.update("UPDATE leads SET status = 'unassigned', unassigned_since = now() - interval '8 days' WHERE id = ?", lead);
+
+        planHeld(lead, 1, () -> db.update("UPDATE customers SET paused_until = now() + interval '14 days' WHERE id = ?", agent));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "unassigned".equals(leadStatus(lead)));
+        sweep();
+        assertThat(leadStatus(lead)).as("its retry period starts again, not from the first time it was unassigned").isEqualTo("unassigned");
+        assertThat(db.count("SELECT count(*) FROM leads WHERE id = ? AND unassigned_since > now() - interval '1 hour'", lead)).isEqualTo(1);
+    }
+
+    @Test
     @Order(3)
     @Tag("faults")
     void aSkippedHeadStartReleasesTheFollowersAtOnce() throws Exception {
