@@ -1,15 +1,8 @@
--- The agents who may receive a lead for PLZ :#plz now (see the view eligible_coverage), with what the
--- fair rotation needs: since when they subscribe, and when they last got a head start in this PLZ
--- (a head start whose mail was skipped or failed was not the agent's turn).
+-- The agents who may receive a lead for PLZ prefixes :#plzPrefixes now (see the view eligible_coverage), and
+-- since when they subscribe. When each last had a head start in the PLZ (the fair rotation's order) is read
+-- at planning time under the PLZ's lock (DistributionStore), so that leads planned at once still rotate.
 SELECT e.customer_id,
-       min(e.subscribed_since) AS subscribed_since,
-       (SELECT max(d.created_at)
-          FROM lead_distributions d
-          JOIN leads l ON l.id = d.lead_id
-         WHERE d.customer_id = e.customer_id
-           AND d.role = 'head_start'
-           AND d.status NOT IN ('skipped', 'failed')
-           AND l.plz = :#plz) AS last_head_start_at
+       min(e.subscribed_since) AS subscribed_since
   FROM eligible_coverage e
  WHERE e.plz IN (:#in:plzPrefixes)
  GROUP BY e.customer_id

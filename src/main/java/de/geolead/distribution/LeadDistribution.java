@@ -41,7 +41,7 @@ public class LeadDistribution {
         List<EligibleAgent> eligible = new ArrayList<>();
         for (Map<String, Object> row : eligibleRows) {
             eligible.add(new EligibleAgent(((Number) row.get("customer_id")).longValue(),
-                    instant(row.get("subscribed_since")), instant(row.get("last_head_start_at"))));
+                    instant(row.get("subscribed_since")), null)); // last head start: read under the PLZ lock when planning
         }
         return store.save(leadId, plz, eligible, agents -> planner.plan(agents, clock.instant()));
     }
