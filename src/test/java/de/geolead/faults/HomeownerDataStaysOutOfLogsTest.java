@@ -22,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -126,22 +125,17 @@ class HomeownerDataStaysOutOfLogsTest {
     }
 
     private Map<String, String> settings(Mailbox mailbox, DialfireSimulator dialfire, SandboxStripe stripe) {
-        Map<String, String> props = new HashMap<>();
+        Map<String, String> props = RunningApp.mailingTo(mailbox.port());
         props.put("geolead.http.port", Integer.toString(port));
         props.put("dialfire.base.url", dialfire.baseUrl());
         props.put("dialfire.campaign.id", CAMPAIGN);
         props.put("dialfire.campaign.token", TOKEN);
-        props.put("smtp.host", "127.0.0.1");
-        props.put("smtp.port", Integer.toString(mailbox.port()));
-        props.put("smtp.from", "leads@geolead.test");
         props.put("stripe.api.key", STRIPE_KEY);
         props.put("stripe.api.base", stripe.apiBase());
         props.put("stripe.webhook.secret", SECRET);
         props.put("geolead.stripe.backoff", "PT0.1S");
         props.put("geolead.payment.check.cron", RunningApp.NEVER);
-        props.put("geolead.sweep.cron", RunningApp.NEVER);
         props.put("geolead.head.start", "PT3S");
-        props.put("geolead.delivery.window", "00:00-24:00");
         props.put("geolead.mail.backoff", "PT0.2S");
         return props;
     }
