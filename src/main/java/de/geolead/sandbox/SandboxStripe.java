@@ -111,6 +111,7 @@ public final class SandboxStripe implements AutoCloseable {
     private final Map<String, SubscriptionState> subscriptions = new HashMap<>(); // guarded by lock
     private final Map<String, CheckoutSessionState> checkoutSessions = new HashMap<>(); // guarded by lock
     private final List<FailureRule> failNextRules = new ArrayList<>();             // guarded by lock
+    private final List<DelayRule> delayNextRules = new ArrayList<>();              // guarded by lock
     private final Map<String, Integer> listFailures = new HashMap<>();             // guarded by lock
     private final Map<String, Integer> requestsByPath = new HashMap<>();           // guarded by lock
     private long sequence;                                                         // guarded by lock
@@ -298,6 +299,19 @@ public final class SandboxStripe implements AutoCloseable {
         }
     }
 
+    /**
+     * The next {@code times} requests whose path starts with {@code pathPrefix} are answered only after {@code delay}
+     * (a slow Stripe: the caller's run stays in progress meanwhile). Withdrawn by {@link #clearFailures()}.
+     */
+    public void delayNext(String pathPrefix, java.time.Duration delay, int times) {
+        if (times <= 0) {
+            return;
+        }
+        synchronized (lock) {
+            delayNextRules.add(new DelayRule(pathPrefix, delay, times));
+        }
+    }
+
     /** Every {@code GET /v1/subscriptions?customer=<customerId>...} answers {@code httpStatus} until {@link #clearFailures()}. */
     public void failListFor(String customerId, int httpStatus) {
         synchronized (lock) {
@@ -309,6 +323,7 @@ public final class SandboxStripe implements AutoCloseable {
     public void clearFailures() {
         synchronized (lock) {
             failNextRules.clear();
+            delayNextRules.clear();
             listFailures.clear();
         }
     }
@@ -320,6 +335,7 @@ public final class SandboxStripe implements AutoCloseable {
             subscriptions.clear();
             checkoutSessions.clear();
             failNextRules.clear();
+            delayNextRules.clear();
             listFailures.clear();
             requestsByPath.clear();
             sequence = 0;
@@ -467,8 +483,27 @@ public final class SandboxStripe implements AutoCloseable {
             try (InputStream body = exchange.getRequestBody()) {
                 body.readAllBytes(); // GET only, but drain whatever came so the connection can be reused
             }
+            java.time.Duration delay = java.time.Duration.ZERO;
             synchronized (lock) {
                 requestsByPath.merge(exchange.getRequestURI().getPath(), 1, Integer::sum);
+                for (Iterator<DelayRule> it = delayNextRules.iterator(); it.hasNext(); ) {
+                    DelayRule rule = it.next();
+                    if (exchange.getRequestURI().getPath().startsWith(rule.pathPrefix)) {
+                        delay = rule.delay;
+                        if (--rule.remaining <= 0) {
+                            it.remove();
+                        }
+                        break;
+                    }
+                }
+            }
+            if (!delay.isZero()) {
+                try {
+                    Thread.sleep(delay.toMillis()); // the slow Stripe this rule asked for
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
             Reply reply;
             try {
@@ -1109,6 +1144,18 @@ public final class SandboxStripe implements AutoCloseable {
     }
 
     /** A pending {@link #failNext}; only touched under {@link #lock}. */
+    private static final class DelayRule {
+        final String pathPrefix;
+        final java.time.Duration delay;
+        int remaining;
+
+        DelayRule(String pathPrefix, java.time.Duration delay, int remaining) {
+            this.pathPrefix = pathPrefix;
+            this.delay = delay;
+            this.remaining = remaining;
+        }
+    }
+
     private static final class FailureRule {
         final String pathPrefix;
         final int status;
