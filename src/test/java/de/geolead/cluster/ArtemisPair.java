@@ -36,6 +36,20 @@ public final class ArtemisPair implements AutoCloseable {
         return Path.of(home);
     }
 
+    /**
+     * The broker files the project ships for an external pair (deploy/artemis/primary|backup/broker.xml), if this
+     * checkout has them: they then replace the generated etc/broker.xml, configured through system properties.
+     */
+    static Path shippedBrokerXml(String role) {
+        Path file = Path.of(System.getProperty("geolead.project.dir", ".")).resolve("deploy/artemis").resolve(role).resolve("broker.xml");
+        return Files.isRegularFile(file) ? file : null;
+    }
+
+    /** Whether the pair runs on the project's shipped broker files (else on what artemis create generated). */
+    public static boolean usesShippedFiles() {
+        return shippedBrokerXml("primary") != null && shippedBrokerXml("backup") != null;
+    }
+
     private final Path dir;
     private final Broker primary;
     private final Broker backup;
@@ -52,13 +66,15 @@ public final class ArtemisPair implements AutoCloseable {
         final Path instance;
         final int port;
         final Path log;
+        final String javaArgsAppend;
         Process process;
 
-        Broker(String name, Path instance, int port, Path log) {
+        Broker(String name, Path instance, int port, Path log, String javaArgsAppend) {
             this.name = name;
             this.instance = instance;
             this.port = port;
             this.log = log;
+            this.javaArgsAppend = javaArgsAppend;
         }
 
         String logText() {
@@ -70,10 +86,11 @@ public final class ArtemisPair implements AutoCloseable {
         }
 
         void start() throws IOException {
-            process = new ProcessBuilder("sh", instance.resolve("bin/artemis").toString(), "run")
+            ProcessBuilder builder = new ProcessBuilder("sh", instance.resolve("bin/artemis").toString(), "run")
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().put("JAVA_ARGS_APPEND", javaArgsAppend);
+            process = builder.start();
         }
 
         void kill() {
@@ -103,8 +120,10 @@ public final class ArtemisPair implements AutoCloseable {
             int primaryPort = RunningApp.freePort();
             int backupPort = RunningApp.freePort();
             Path shared = dir.resolve("shared");
-            Broker primary = new Broker("primary", dir.resolve("primary"), primaryPort, dir.resolve("primary.log"));
-            Broker backup = new Broker("backup", dir.resolve("backup"), backupPort, dir.resolve("backup.log"));
+            Broker primary = new Broker("primary", dir.resolve("primary"), primaryPort, dir.resolve("primary.log"),
+                    shippedFileProperties(shared, primaryPort, backupPort));
+            Broker backup = new Broker("backup", dir.resolve("backup"), backupPort, dir.resolve("backup.log"),
+                    shippedFileProperties(shared, backupPort, primaryPort));
             create(primary, false, shared, backupPort);
             create(backup, true, shared, primaryPort);
             ArtemisPair pair = new ArtemisPair(dir, primary, backup);
@@ -146,9 +165,19 @@ public final class ArtemisPair implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+        if (usesShippedFiles()) {
+            Files.copy(shippedBrokerXml(broker.name), broker.instance.resolve("etc/broker.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         // the generated profile says -Xms512M, which a JVM with -Xmx256M refuses
         Path profile = broker.instance.resolve("etc/artemis.profile");
         Files.writeString(profile, Files.readString(profile).replace("-Xms512M", "-Xms64M"));
+    }
+
+    /** The system properties the shipped broker files read (ignored by generated ones). */
+    private static String shippedFileProperties(Path shared, int port, int peerPort) {
+        return "-Dgeolead.artemis.data=" + shared + " -Dgeolead.artemis.host=127.0.0.1 -Dgeolead.artemis.port=" + port
+                + " -Dgeolead.artemis.self=tcp://127.0.0.1:" + port + " -Dgeolead.artemis.peer=tcp://127.0.0.1:" + peerPort
+                + " -Dgeolead.artemis.cluster.password=" + PASSWORD;
     }
 
     static boolean accepts(int port) {
