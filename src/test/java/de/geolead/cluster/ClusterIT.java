@@ -422,7 +422,7 @@ class ClusterIT {
         String plz = "80331";
         int perBatch = 5;
         List<String> emails = agents(plz, 2);
-        // "during": followers due a few seconds after the kill, inside the failover; "after": due once it is over
+        // "during": followers due about a second after the kill, inside the failover; "after": due once it is over
         List<Long> during = leads(plz, perBatch);
         List<Long> after = leads(plz, perBatch);
         publish(during);
@@ -433,7 +433,7 @@ class ClusterIT {
         awaitHeadStartsSent(after);
         Instant afterDue = firstFollowerDue(after);
         // the followers' mails wait in the primary broker as scheduled messages
-        await().atMost(HEAD_START).until(() -> !Instant.now().isBefore(duringDue.minusSeconds(3)));
+        await().atMost(HEAD_START).until(() -> !Instant.now().isBefore(duringDue.minusSeconds(1)));
 
         Instant killed = brokers.killPrimary();
         brokers.awaitBackupActive(Duration.ofSeconds(60));
