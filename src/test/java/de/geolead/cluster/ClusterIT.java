@@ -373,6 +373,9 @@ class ClusterIT {
         await("the contact imported by " + survivor.name()).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
                 .until(() -> db.count("SELECT count(*) FROM leads WHERE dialfire_id = ?", contact) == 1);
         Duration takeover = Duration.between(killed, Instant.now());
+        // the run logs its summary when it ends, after its leads are committed
+        await("the survivor's run logged").atMost(Duration.ofSeconds(60))
+                .until(() -> importRuns().get(survivor.name()).stream().anyMatch(t -> t.isAfter(killed)));
         List<Instant> survivorRuns = importRuns().get(survivor.name());
         Instant lastBeforeKill = importRuns().values().stream().flatMap(Collection::stream).filter(t -> t.isBefore(killed))
                 .max(Instant::compareTo).orElse(killed);
