@@ -176,8 +176,8 @@ class ClusterIT {
         a = startA.join();
         b = startB.join();
         record("instances-start", "two Geolead JVMs started together and ready in " + seconds(Duration.between(starting, Instant.now())));
-        learnQuartzInstance(a, Set.of());
-        learnQuartzInstance(b, Set.of());
+        learnQuartzInstance(a);
+        learnQuartzInstance(b);
     }
 
     @AfterAll
@@ -515,9 +515,8 @@ class ClusterIT {
     }
 
     static void restart(GeoleadProcess instance) {
-        Set<String> known = quartzInstances();
         instance.start();
-        learnQuartzInstance(instance, known);
+        learnQuartzInstance(instance);
     }
 
     static boolean clusteredQuartz() {
@@ -532,23 +531,14 @@ class ClusterIT {
                 .map(r -> (String) r.get("instance_name")).collect(Collectors.toSet());
     }
 
-    /**
-     * Quartz's name for the instance just started: one named after it (GEOLEAD_INSTANCE_ID), else the one that
-     * checked in since it started. Unknown (null) without clustered Quartz.
-     */
-    static void learnQuartzInstance(GeoleadProcess instance, Set<String> knownBefore) {
+    /** Quartz's name for the instance just started: GeoleadProcess names it geolead-&lt;name&gt; (GEOLEAD_INSTANCE_ID). */
+    static void learnQuartzInstance(GeoleadProcess instance) {
         if (!clusteredQuartz()) {
             return;
         }
-        Set<String> others = new HashSet<>();
-        for (GeoleadProcess other : instances()) {
-            if (other != instance && other.quartzInstance != null) {
-                others.add(other.quartzInstance);
-            }
-        }
         await(instance.name() + " checked in with Quartz").atMost(Duration.ofSeconds(30)).until(() -> {
             for (String name : quartzInstances()) {
-                if (name.contains("geolead-" + instance.name()) || (!knownBefore.contains(name) && !others.contains(name))) {
+                if (name.equals(instance.quartzId())) {
                     instance.quartzInstance = name;
                     return true;
                 }

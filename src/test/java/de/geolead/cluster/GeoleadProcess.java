@@ -59,7 +59,12 @@ public final class GeoleadProcess implements AutoCloseable {
         this.env.put("GEOLEAD_HTTP_BIND", "127.0.0.1");
         this.env.put("GEOLEAD_MANAGEMENT_PORT", Integer.toString(managementPort));
         this.env.put("GEOLEAD_MANAGEMENT_BIND", "127.0.0.1");
-        this.env.put("GEOLEAD_INSTANCE_ID", "geolead-" + name);
+        this.env.put("GEOLEAD_INSTANCE_ID", quartzId());
+    }
+
+    /** This instance's name in the cluster (GEOLEAD_INSTANCE_ID: Quartz's instance id). */
+    String quartzId() {
+        return "geolead-" + name;
     }
 
     /** The packaged application (system property set by the cluster profile). */
