@@ -22,13 +22,15 @@ public final class Infrastructure extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
 
     private final EmbeddedDatabase embeddedDatabase;
+    private final String jdbcUrl;
     private final HikariDataSource dataSource;
     private final EmbeddedBroker embeddedBroker;
     private final CachingConnectionFactory connectionFactory;
 
-    private Infrastructure(EmbeddedDatabase embeddedDatabase, HikariDataSource dataSource,
+    private Infrastructure(EmbeddedDatabase embeddedDatabase, String jdbcUrl, HikariDataSource dataSource,
                            EmbeddedBroker embeddedBroker, CachingConnectionFactory connectionFactory) {
         this.embeddedDatabase = embeddedDatabase;
+        this.jdbcUrl = jdbcUrl;
         this.dataSource = dataSource;
         this.embeddedBroker = embeddedBroker;
         this.connectionFactory = connectionFactory;
@@ -60,7 +62,7 @@ public final class Infrastructure extends ServiceSupport {
                 brokerUrl = EmbeddedBroker.IN_VM_URL;
                 LOG.info("Embedded Artemis broker started with its journal in {}", settings.dataDir().resolve("artemis"));
             }
-            return new Infrastructure(embeddedDatabase, dataSource, embeddedBroker, connectionFactory(brokerUrl, settings));
+            return new Infrastructure(embeddedDatabase, jdbcUrl, dataSource, embeddedBroker, connectionFactory(brokerUrl, settings));
         } catch (Exception e) {
             closeQuietly(dataSource);
             closeQuietly(embeddedBroker);
@@ -70,8 +72,13 @@ public final class Infrastructure extends ServiceSupport {
     }
 
     private static HikariDataSource dataSource(String jdbcUrl, GeoleadSettings settings) {
+        return new HikariDataSource(poolConfig("geolead-db", jdbcUrl, settings, settings.dbPoolSize()));
+    }
+
+    /** A pool on the application's database with its user and password (either may be empty). */
+    static HikariConfig poolConfig(String name, String jdbcUrl, GeoleadSettings settings, int size) {
         HikariConfig config = new HikariConfig();
-        config.setPoolName("geolead-db");
+        config.setPoolName(name);
         config.setJdbcUrl(jdbcUrl);
         if (!settings.dbUser().isEmpty()) {
             config.setUsername(settings.dbUser());
@@ -79,12 +86,12 @@ public final class Infrastructure extends ServiceSupport {
         if (!settings.dbPassword().isEmpty()) {
             config.setPassword(settings.dbPassword());
         }
-        config.setMaximumPoolSize(settings.dbPoolSize());
+        config.setMaximumPoolSize(size);
         config.setConnectionTimeout(10_000);
         // PostgreSQL's error details quote the row's values ("Key (email)=(...)", "JSON data, line 1: {...}");
         // exception messages end up in logs, so they carry the error only, never the data
         config.addDataSourceProperty("logServerErrorDetail", "false");
-        return new HikariDataSource(config);
+        return config;
     }
 
     private static CachingConnectionFactory connectionFactory(String brokerUrl, GeoleadSettings settings) {
@@ -104,6 +111,11 @@ public final class Infrastructure extends ServiceSupport {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** The JDBC URL of the database in use (the embedded one's is only known once it runs). */
+    public String jdbcUrl() {
+        return jdbcUrl;
     }
 
     public ConnectionFactory connectionFactory() {
