@@ -5,6 +5,8 @@ import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
@@ -161,6 +163,30 @@ class ExternalBrokerTest {
             stalled.close();
             taker.close();
         }
+    }
+
+    @Test
+    void deadLettersOfTheExternalBrokerAreCountedInTheMetric() throws Exception {
+        app = RunningApp.start(dataDir, Map.of("geolead.broker.url", failoverUrl()));
+        MeterRegistry meters = app.context().getRegistry().findSingleByType(MeterRegistry.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deadLetters(meters, EmbeddedBroker.DEAD_LETTER_QUEUE) == 0.0);
+
+        ConnectionFactory factory = app.bean("jmsConnectionFactory", ConnectionFactory.class);
+        try (Connection connection = factory.createConnection();
+             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            MessageProducer producer = session.createProducer(session.createQueue(EmbeddedBroker.DEAD_LETTER_QUEUE));
+            producer.send(session.createTextMessage("1"));
+            producer.send(session.createTextMessage("2"));
+        }
+        assertThat(messages(EmbeddedBroker.DEAD_LETTER_QUEUE)).isEqualTo(2);
+        assertThat(deadLetters(meters, EmbeddedBroker.DEAD_LETTER_QUEUE)).isEqualTo(2.0);
+        assertThat(deadLetters(meters, EmbeddedBroker.EXPIRY_QUEUE)).isEqualTo(0.0);
+    }
+
+    static double deadLetters(MeterRegistry meters, String queue) {
+        Gauge gauge = meters.find("geolead.dead.letter.messages").tag("queue", queue).gauge();
+        assertThat(gauge).as("gauge for " + queue).isNotNull();
+        return gauge.value();
     }
 
     static String recipient(MimeMessage message) {
