@@ -3,6 +3,8 @@ package de.geolead.config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnection;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
@@ -88,9 +90,27 @@ public final class Infrastructure extends ServiceSupport {
     }
 
     private static CachingConnectionFactory connectionFactory(String brokerUrl, GeoleadSettings settings) {
-        ActiveMQConnectionFactory artemis = artemisConnectionFactory(brokerUrl, settings.brokerUser(), settings.brokerPassword());
+        return cachingConnectionFactory(artemisConnectionFactory(brokerUrl, settings.brokerUser(), settings.brokerPassword()));
+    }
+
+    /**
+     * The factory the routes use: one shared connection, cached sessions and producers. A broken connection is
+     * replaced (the listener containers then open new consumers), except when the Artemis client reports that it
+     * failed over by itself ({@code reconnectAttempts}, {@code ha=true}): its sessions and consumers live on, and
+     * replacing them would only add the containers' recovery time to the failover.
+     */
+    public static CachingConnectionFactory cachingConnectionFactory(ActiveMQConnectionFactory artemis) {
         // a caching factory: without it every send opens a connection and a session (3-4x slower)
-        CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemis) {
+            @Override
+            public void onException(JMSException failure) {
+                if (ActiveMQConnection.EXCEPTION_FAILOVER.equals(failure.getErrorCode())) {
+                    LOG.info("Broker connection re-established by the Artemis client (failover or broker restart), sessions and consumers kept");
+                    return;
+                }
+                super.onException(failure);
+            }
+        };
         caching.setSessionCacheSize(10);
         // cache producers only: a cached idle consumer would keep prefetched messages from everyone else
         caching.setCacheConsumers(false);
