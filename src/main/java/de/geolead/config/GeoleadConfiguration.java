@@ -136,7 +136,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
             MeterRegistry meters = ctx.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 BusinessMetrics.register(meters, infrastructure.dataSource());
-                BusinessMetrics.registerDeadLetters(meters, infrastructure.embeddedBroker());
+                BusinessMetrics.registerDeadLetters(meters, infrastructure.embeddedBroker(), infrastructure.connectionFactory());
             }
         });
     }

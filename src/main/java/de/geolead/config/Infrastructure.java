@@ -3,6 +3,8 @@ package de.geolead.config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnection;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
@@ -95,18 +97,67 @@ public final class Infrastructure extends ServiceSupport {
     }
 
     private static CachingConnectionFactory connectionFactory(String brokerUrl, GeoleadSettings settings) {
-        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
-        if (!settings.brokerUser().isEmpty()) {
-            artemis.setUser(settings.brokerUser());
-            artemis.setPassword(settings.brokerPassword());
-        }
+        return cachingConnectionFactory(artemisConnectionFactory(brokerUrl, settings.brokerUser(), settings.brokerPassword()));
+    }
+
+    /**
+     * The factory the routes use: one shared connection, cached sessions and producers. A broken connection is
+     * replaced (the listener containers then open new consumers), except when the Artemis client reports that it
+     * failed over by itself ({@code reconnectAttempts}, {@code ha=true}): its sessions and consumers live on, and
+     * replacing them would only add the containers' recovery time to the failover.
+     */
+    public static CachingConnectionFactory cachingConnectionFactory(ActiveMQConnectionFactory artemis) {
         // a caching factory: without it every send opens a connection and a session (3-4x slower)
-        CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemis) {
+            @Override
+            public void onException(JMSException failure) {
+                if (ActiveMQConnection.EXCEPTION_FAILOVER.equals(failure.getErrorCode())) {
+                    LOG.info("Broker connection re-established by the Artemis client (failover or broker restart), sessions and consumers kept");
+                    return;
+                }
+                super.onException(failure);
+            }
+        };
         caching.setSessionCacheSize(10);
         // cache producers only: a cached idle consumer would keep prefetched messages from everyone else
         caching.setCacheConsumers(false);
         caching.setReconnectOnException(true);
         return caching;
+    }
+
+    /**
+     * The Artemis factory for {@code brokerUrl}: {@code vm://0}, {@code tcp://host:61616} or the failover list
+     * {@code (tcp://a:61616,tcp://b:61616)?ha=true&reconnectAttempts=-1&…}. With {@code reconnectAttempts=-1} the
+     * client reconnects by itself after a broker restart or a failover to the backup; a transaction open at that moment
+     * is rolled back and its message redelivered.
+     *
+     * <p>No consumer buffers messages ({@code consumerWindowSize=0}): a consumer stuck in a slow SMTP conversation
+     * must not hold messages another consumer could send now. A {@code consumerWindowSize} in the URL wins.
+     */
+    public static ActiveMQConnectionFactory artemisConnectionFactory(String brokerUrl, String user, String password) {
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        if (!namesParameter(brokerUrl, "consumerWindowSize")) {
+            artemis.setConsumerWindowSize(0);
+        }
+        if (!user.isEmpty()) {
+            artemis.setUser(user);
+            artemis.setPassword(password);
+        }
+        return artemis;
+    }
+
+    /** Whether the URL's query sets {@code parameter} (Artemis' URL parameters are case-sensitive). */
+    static boolean namesParameter(String url, String parameter) {
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return false;
+        }
+        for (String pair : url.substring(query + 1).split("[&;]")) {
+            if (pair.split("=", 2)[0].equals(parameter)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public DataSource dataSource() {
