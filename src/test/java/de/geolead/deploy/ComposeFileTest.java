@@ -30,6 +30,8 @@ class ComposeFileTest {
     /** What a replica may set itself; everything else comes from the one definition {@code x-geolead}. */
     static final Set<String> PER_REPLICA_KEYS = Set.of("<<", "hostname", "environment", "ports", "volumes");
     static final String SHARED_USERS_FILE = "/run/secrets/management-users";
+    /** What a replica's environment may set itself: the scheduler's instance name, distinct per replica. */
+    static final Set<String> PER_REPLICA_VARIABLES = Set.of("<<", "GEOLEAD_INSTANCE_ID");
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> compose() throws Exception {
@@ -169,7 +171,8 @@ class ComposeFileTest {
             // an alias is the anchored node itself: both replicas merge the very same definition
             assertThat(raw.get("<<")).as(replica + " merges x-geolead").isSameAs(document.get("x-geolead"));
             Map<String, Object> ownEnvironment = (Map<String, Object>) raw.get("environment");
-            assertThat(ownEnvironment.keySet()).as(replica + " environment is the shared one").containsOnly("<<");
+            assertThat(ownEnvironment.keySet()).as(replica + " environment is the shared one").contains("<<")
+                    .isSubsetOf(PER_REPLICA_VARIABLES);
             assertThat(ownEnvironment.get("<<")).isSameAs(document.get("x-geolead-environment"));
         }
         Map<String, Object> a = new LinkedHashMap<>(service("geolead-a"));
@@ -178,6 +181,10 @@ class ComposeFileTest {
             a.remove(own);
             b.remove(own);
         }
+        Map<String, Object> environmentA = new LinkedHashMap<>((Map<String, Object>) a.remove("environment"));
+        Map<String, Object> environmentB = new LinkedHashMap<>((Map<String, Object>) b.remove("environment"));
+        assertThat(environmentA.remove("GEOLEAD_INSTANCE_ID")).as("instance ids").isNotEqualTo(environmentB.remove("GEOLEAD_INSTANCE_ID"));
+        assertThat(environmentA).isEqualTo(environmentB);
         assertThat(a).isEqualTo(b);
         assertThat(service("geolead-a").get("hostname")).isNotEqualTo(service("geolead-b").get("hostname"));
         // each replica has a data directory of its own (never two instances on one)
@@ -226,7 +233,8 @@ class ComposeFileTest {
         assertThat(image).startsWith("apache/activemq-artemis:").isEqualTo(backup.get("image"));
         assertThat(image).as("the broker is the version of the client library")
                 .endsWith(":" + property(Files.readString(Path.of("pom.xml")), "<artemis.version>([^<]+)</artemis.version>"));
-        String sharedStore = "artemis-data:/var/lib/artemis-instance/data";
+        // geolead.artemis.data of deploy/artemis/*/broker.xml (its default)
+        String sharedStore = "artemis-data:/var/lib/artemis-shared";
         assertThat(strings(primary, "volumes")).contains(sharedStore);
         assertThat(strings(backup, "volumes")).contains(sharedStore);
         assertThat(strings(service("artemis-data-owner"), "volumes")).contains(sharedStore);
