@@ -64,7 +64,8 @@ public final class GeoleadApplication {
                 // the management port's logins must exist before Camel sets up that server
                 Path dataDir = Path.of(properties.resolveProperty("geolead.data.dir").orElse("./data"));
                 properties.addOverrideProperty("geolead.management.users.file", ManagementUsers.usersFile(
-                        properties.resolveProperty("geolead.management.users.file").orElse(""), dataDir).toString());
+                        properties.resolveProperty("geolead.management.users.file").orElse(""), dataDir,
+                        properties.resolveProperty("geolead.db.url").orElse("")).toString());
             }
         });
         if (devRoutesDirectory != null) {

@@ -31,6 +31,8 @@ class ApplicationStartupTest {
             assertThat(app.context().getStatus()).isEqualTo(ServiceStatus.Started);
             assertThat(log.linesContaining("Dialfire import is NOT started")).hasSize(1)
                     .first().asString().contains("DIALFIRE_CAMPAIGN_ID").contains("DIALFIRE_CAMPAIGN_TOKEN");
+            // the tests' database is given by URL, as in a deployment of several instances
+            assertThat(log.linesContaining("every instance on this database generates its own management login")).hasSize(1);
         }
     }
 

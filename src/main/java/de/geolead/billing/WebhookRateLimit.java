@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Beyond the limit a call is refused with 429 before any signature work is done. 0 = no limit.
  * The client address is the TCP peer, or, when the peer is one of the {@link TrustedProxies}, the address
  * that proxy reports in {@code X-Forwarded-For}.
+ * The windows are kept in this instance's memory: behind a balancer over N instances a client may make up to
+ * N times the limit across the cluster (README, Running several instances).
  */
 public class WebhookRateLimit {
 

@@ -38,6 +38,13 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The working queues of the routes. */
     public static final List<String> WORK_QUEUES = List.of("geolead.leads.new", "geolead.deliveries", "geolead.stripe.events");
 
+    /** Factor from one redelivery delay to the next. */
+    public static final double REDELIVERY_MULTIPLIER = 2.0;
+    /**
+     * The defaults of GEOLEAD_BROKER_REDELIVERY_DELAY and GEOLEAD_BROKER_DELIVERY_ATTEMPTS (application.properties),
+     * and what the shipped external broker files declare.
+     */
+    public static final Redelivery DEFAULT_REDELIVERY = new Redelivery(Duration.ofSeconds(1), 10);
     /** The longest wait between two deliveries of a message whose processing failed. */
     public static final Duration MAX_REDELIVERY_DELAY = Duration.ofMinutes(1);
 
@@ -55,6 +62,18 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     public static EmbeddedBroker start(Path brokerDirectory, Redelivery redelivery) throws Exception {
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ();
+        server.setConfiguration(configuration(brokerDirectory, redelivery).addAcceptorConfiguration("in-vm", IN_VM_URL));
+        server.start();
+        return new EmbeddedBroker(server);
+    }
+
+    /**
+     * The embedded broker's configuration without an acceptor: persistent journal under {@code brokerDirectory},
+     * {@link #addressSettings} for every address and the declared {@link #queues()}. The broker files shipped for
+     * an external broker ({@code deploy/artemis/}) declare the same; BrokerFilesTest compares them.
+     */
+    public static Configuration configuration(Path brokerDirectory, Redelivery redelivery) {
         Configuration config = new ConfigurationImpl()
                 .setName("geolead-embedded")
                 .setPersistenceEnabled(true)
@@ -66,29 +85,35 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .setPagingDirectory(brokerDirectory.resolve("paging").toString())
                 .setNodeManagerLockDirectory(brokerDirectory.resolve("lock").toString())
                 // the NIO journal's default 3.3 ms buffer timeout caps persistent sends near 300/s
-                .setJournalBufferTimeout_NIO(500_000)
-                .addAcceptorConfiguration("in-vm", IN_VM_URL);
-        config.addAddressSetting("#", new AddressSettings()
-                .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_QUEUE))
-                .setExpiryAddress(SimpleString.of(EXPIRY_QUEUE))
-                .setAutoCreateDeadLetterResources(false)
-                // a message whose processing failed comes back after 1 s, 2 s, 4 s … (at most 1 min), 10 times
-                .setRedeliveryDelay(redelivery.delay().toMillis())
-                .setRedeliveryMultiplier(2.0)
-                .setMaxRedeliveryDelay(MAX_REDELIVERY_DELAY.toMillis())
-                .setMaxDeliveryAttempts(redelivery.maxAttempts()));
-        List<String> queues = new ArrayList<>(WORK_QUEUES);
-        queues.addAll(DEAD_LETTER_QUEUES);
-        for (String queue : queues) {
+                .setJournalBufferTimeout_NIO(500_000);
+        config.addAddressSetting("#", addressSettings(redelivery));
+        for (String queue : queues()) {
             config.addAddressConfiguration(new CoreAddressConfiguration()
                     .setName(queue)
                     .addRoutingType(RoutingType.ANYCAST)
                     .addQueueConfig(QueueConfiguration.of(queue).setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true)));
         }
-        EmbeddedActiveMQ server = new EmbeddedActiveMQ();
-        server.setConfiguration(config);
-        server.start();
-        return new EmbeddedBroker(server);
+        return config;
+    }
+
+    /** The settings of every address ({@code #}): dead-letter and expiry addresses, redelivery. */
+    public static AddressSettings addressSettings(Redelivery redelivery) {
+        return new AddressSettings()
+                .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_QUEUE))
+                .setExpiryAddress(SimpleString.of(EXPIRY_QUEUE))
+                .setAutoCreateDeadLetterResources(false)
+                // a message whose processing failed comes back after 1 s, 2 s, 4 s … (at most 1 min), 10 times
+                .setRedeliveryDelay(redelivery.delay().toMillis())
+                .setRedeliveryMultiplier(REDELIVERY_MULTIPLIER)
+                .setMaxRedeliveryDelay(MAX_REDELIVERY_DELAY.toMillis())
+                .setMaxDeliveryAttempts(redelivery.maxAttempts());
+    }
+
+    /** Every queue declared (anycast, durable, address of the same name): work queues, then dead-letter queues. */
+    public static List<String> queues() {
+        List<String> queues = new ArrayList<>(WORK_QUEUES);
+        queues.addAll(DEAD_LETTER_QUEUES);
+        return List.copyOf(queues);
     }
 
     public EmbeddedActiveMQ server() {

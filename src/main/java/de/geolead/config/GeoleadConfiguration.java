@@ -84,6 +84,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("dataSource", infrastructure.dataSource());
         registry.bind("jmsConnectionFactory", infrastructure.connectionFactory());
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(infrastructure.connectionFactory());
+        ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl());
 
         DialfireClient dialfire = new DialfireClient(settings.dialfireBaseUrl(), settings.dialfireCampaignId(),
                 settings.dialfireCampaignToken(), settings.importHttpAttempts(), settings.importHttpBackoff(),
@@ -119,21 +120,23 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureBilling(context, registry, settings, infrastructure);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
         context.addService(HawtioConsole.of(settings), true, true);
-        configureOperations(context, settings, infrastructure, importEnabled);
+        configureOperations(context, settings, infrastructure, scheduler, importEnabled);
     }
 
-    /** Readiness checks (database, broker, recent import) and the business metrics read from the database. */
+    /** Readiness checks (database, broker, recent import, scheduler) and the business metrics read from the database. */
     private static void configureOperations(CamelContext context, GeoleadSettings settings, Infrastructure infrastructure,
-                                            boolean importEnabled) throws Exception {
+                                            ClusteredScheduler scheduler, boolean importEnabled) throws Exception {
         ImportFreshness freshness = new ImportFreshness(ImportFreshness.intervalOf(settings.get("geolead.import.cron"), Instant.now()));
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         ReadinessChecks.all(infrastructure.dataSource(), infrastructure.connectionFactory(), freshness, importEnabled, Clock.systemUTC())
                 .forEach(health::register);
+        health.register(ReadinessChecks.scheduler(scheduler::scheduler, ClusteredScheduler.NAME, scheduler.checkin(),
+                infrastructure.dataSource(), Clock.systemUTC()));
         context.addStartupListener((ctx, alreadyStarted) -> {
             MeterRegistry meters = ctx.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 BusinessMetrics.register(meters, infrastructure.dataSource());
-                BusinessMetrics.registerDeadLetters(meters, infrastructure.embeddedBroker());
+                BusinessMetrics.registerDeadLetters(meters, infrastructure.embeddedBroker(), infrastructure.connectionFactory());
             }
         });
     }

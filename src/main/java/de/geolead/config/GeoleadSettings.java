@@ -67,6 +67,8 @@ public final class GeoleadSettings {
         KEYS.put("geolead.templates.dir", "GEOLEAD_TEMPLATES_DIR");
         KEYS.put("geolead.sweep.cron", "GEOLEAD_SWEEP_CRON");
         KEYS.put("geolead.sweep.grace", "GEOLEAD_SWEEP_GRACE");
+        KEYS.put("geolead.instance.id", "GEOLEAD_INSTANCE_ID");
+        KEYS.put("geolead.scheduler.checkin", "GEOLEAD_SCHEDULER_CHECKIN");
         KEYS.put("smtp.host", "SMTP_HOST");
         KEYS.put("smtp.port", "SMTP_PORT");
         KEYS.put("smtp.user", "SMTP_USER");
@@ -197,6 +199,16 @@ public final class GeoleadSettings {
     /** A folder with the mail templates, or null for the packaged ones. */
     public Path templatesDir() { return optionalPath("geolead.templates.dir"); }
     public Duration sweepGrace() { return duration("geolead.sweep.grace"); }
+    /** This instance's id in the Quartz cluster; "AUTO" lets Quartz make one (host name + start time). */
+    public String instanceId() { return get("geolead.instance.id").isEmpty() ? "AUTO" : get("geolead.instance.id"); }
+    /** How often the scheduler checks in to the cluster; at least 1 s. */
+    public Duration schedulerCheckin() {
+        Duration checkin = duration("geolead.scheduler.checkin");
+        if (checkin.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("GEOLEAD_SCHEDULER_CHECKIN must be at least PT1S, got '" + get("geolead.scheduler.checkin") + "'");
+        }
+        return checkin;
+    }
     public String smtpHost() { return get("smtp.host"); }
     public String smtpUser() { return get("smtp.user"); }
     public String smtpPassword() { return get("smtp.password"); }

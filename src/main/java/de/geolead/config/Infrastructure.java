@@ -3,6 +3,8 @@ package de.geolead.config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnection;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.support.service.ServiceSupport;
 import org.flywaydb.core.Flyway;
@@ -22,13 +24,15 @@ public final class Infrastructure extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
 
     private final EmbeddedDatabase embeddedDatabase;
+    private final String jdbcUrl;
     private final HikariDataSource dataSource;
     private final EmbeddedBroker embeddedBroker;
     private final CachingConnectionFactory connectionFactory;
 
-    private Infrastructure(EmbeddedDatabase embeddedDatabase, HikariDataSource dataSource,
+    private Infrastructure(EmbeddedDatabase embeddedDatabase, String jdbcUrl, HikariDataSource dataSource,
                            EmbeddedBroker embeddedBroker, CachingConnectionFactory connectionFactory) {
         this.embeddedDatabase = embeddedDatabase;
+        this.jdbcUrl = jdbcUrl;
         this.dataSource = dataSource;
         this.embeddedBroker = embeddedBroker;
         this.connectionFactory = connectionFactory;
@@ -60,7 +64,7 @@ public final class Infrastructure extends ServiceSupport {
                 brokerUrl = EmbeddedBroker.IN_VM_URL;
                 LOG.info("Embedded Artemis broker started with its journal in {}", settings.dataDir().resolve("artemis"));
             }
-            return new Infrastructure(embeddedDatabase, dataSource, embeddedBroker, connectionFactory(brokerUrl, settings));
+            return new Infrastructure(embeddedDatabase, jdbcUrl, dataSource, embeddedBroker, connectionFactory(brokerUrl, settings));
         } catch (Exception e) {
             closeQuietly(dataSource);
             closeQuietly(embeddedBroker);
@@ -70,8 +74,13 @@ public final class Infrastructure extends ServiceSupport {
     }
 
     private static HikariDataSource dataSource(String jdbcUrl, GeoleadSettings settings) {
+        return new HikariDataSource(poolConfig("geolead-db", jdbcUrl, settings, settings.dbPoolSize()));
+    }
+
+    /** A pool on the application's database with its user and password (either may be empty). */
+    static HikariConfig poolConfig(String name, String jdbcUrl, GeoleadSettings settings, int size) {
         HikariConfig config = new HikariConfig();
-        config.setPoolName("geolead-db");
+        config.setPoolName(name);
         config.setJdbcUrl(jdbcUrl);
         if (!settings.dbUser().isEmpty()) {
             config.setUsername(settings.dbUser());
@@ -79,22 +88,36 @@ public final class Infrastructure extends ServiceSupport {
         if (!settings.dbPassword().isEmpty()) {
             config.setPassword(settings.dbPassword());
         }
-        config.setMaximumPoolSize(settings.dbPoolSize());
+        config.setMaximumPoolSize(size);
         config.setConnectionTimeout(10_000);
         // PostgreSQL's error details quote the row's values ("Key (email)=(...)", "JSON data, line 1: {...}");
         // exception messages end up in logs, so they carry the error only, never the data
         config.addDataSourceProperty("logServerErrorDetail", "false");
-        return new HikariDataSource(config);
+        return config;
     }
 
     private static CachingConnectionFactory connectionFactory(String brokerUrl, GeoleadSettings settings) {
-        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
-        if (!settings.brokerUser().isEmpty()) {
-            artemis.setUser(settings.brokerUser());
-            artemis.setPassword(settings.brokerPassword());
-        }
+        return cachingConnectionFactory(artemisConnectionFactory(brokerUrl, settings.brokerUser(), settings.brokerPassword()));
+    }
+
+    /**
+     * The factory the routes use: one shared connection, cached sessions and producers. A broken connection is
+     * replaced (the listener containers then open new consumers), except when the Artemis client reports that it
+     * failed over by itself ({@code reconnectAttempts}, {@code ha=true}): its sessions and consumers live on, and
+     * replacing them would only add the containers' recovery time to the failover.
+     */
+    public static CachingConnectionFactory cachingConnectionFactory(ActiveMQConnectionFactory artemis) {
         // a caching factory: without it every send opens a connection and a session (3-4x slower)
-        CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemis) {
+            @Override
+            public void onException(JMSException failure) {
+                if (ActiveMQConnection.EXCEPTION_FAILOVER.equals(failure.getErrorCode())) {
+                    LOG.info("Broker connection re-established by the Artemis client (failover or broker restart), sessions and consumers kept");
+                    return;
+                }
+                super.onException(failure);
+            }
+        };
         caching.setSessionCacheSize(10);
         // cache producers only: a cached idle consumer would keep prefetched messages from everyone else
         caching.setCacheConsumers(false);
@@ -102,8 +125,48 @@ public final class Infrastructure extends ServiceSupport {
         return caching;
     }
 
+    /**
+     * The Artemis factory for {@code brokerUrl}: {@code vm://0}, {@code tcp://host:61616} or the failover list
+     * {@code (tcp://a:61616,tcp://b:61616)?ha=true&reconnectAttempts=-1&…}. With {@code reconnectAttempts=-1} the
+     * client reconnects by itself after a broker restart or a failover to the backup; a transaction open at that moment
+     * is rolled back and its message redelivered.
+     *
+     * <p>No consumer buffers messages ({@code consumerWindowSize=0}): a consumer stuck in a slow SMTP conversation
+     * must not hold messages another consumer could send now. A {@code consumerWindowSize} in the URL wins.
+     */
+    public static ActiveMQConnectionFactory artemisConnectionFactory(String brokerUrl, String user, String password) {
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        if (!namesParameter(brokerUrl, "consumerWindowSize")) {
+            artemis.setConsumerWindowSize(0);
+        }
+        if (!user.isEmpty()) {
+            artemis.setUser(user);
+            artemis.setPassword(password);
+        }
+        return artemis;
+    }
+
+    /** Whether the URL's query sets {@code parameter} (Artemis' URL parameters are case-sensitive). */
+    static boolean namesParameter(String url, String parameter) {
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return false;
+        }
+        for (String pair : url.substring(query + 1).split("[&;]")) {
+            if (pair.split("=", 2)[0].equals(parameter)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** The JDBC URL of the database in use (the embedded one's is only known once it runs). */
+    public String jdbcUrl() {
+        return jdbcUrl;
     }
 
     public ConnectionFactory connectionFactory() {

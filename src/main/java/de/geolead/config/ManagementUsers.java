@@ -15,6 +15,8 @@ import java.util.Base64;
  * The logins of the management port ({@code /observe/health}, {@code /observe/metrics}, {@code /observe/jolokia}).
  * Every endpoint there requires one. Without {@code GEOLEAD_MANAGEMENT_USERS_FILE}, a file with one user
  * {@code ops} and a generated password is written once under the data directory (readable by the owner only).
+ * That file belongs to one instance: with an external database (a deployment that may run several instances)
+ * one warning says that every instance would accept a different login.
  */
 public final class ManagementUsers {
 
@@ -24,14 +26,23 @@ public final class ManagementUsers {
     private ManagementUsers() {
     }
 
-    /** The users file to use: the configured one (which must exist), else the generated one under the data directory. */
-    public static Path usersFile(String configured, Path dataDir) {
+    /**
+     * The users file to use: the configured one (which must exist), else the generated one under the data directory.
+     *
+     * @param databaseUrl {@code GEOLEAD_DB_URL}; set = an external database, shared by every instance of a cluster
+     */
+    public static Path usersFile(String configured, Path dataDir, String databaseUrl) {
         if (!configured.isBlank()) {
             Path file = Path.of(configured);
             if (!Files.isReadable(file)) {
                 throw new IllegalStateException("GEOLEAD_MANAGEMENT_USERS_FILE " + file + " does not exist or is not readable");
             }
             return file;
+        }
+        if (!databaseUrl.isBlank()) {
+            LOG.warn("GEOLEAD_MANAGEMENT_USERS_FILE is not set: every instance on this database generates its own "
+                    + "management login; with several instances GEOLEAD_MANAGEMENT_USERS_FILE should name one shared "
+                    + "file or secret (README, Running several instances)");
         }
         Path file = dataDir.resolve("management-users.properties");
         if (!Files.exists(file)) {

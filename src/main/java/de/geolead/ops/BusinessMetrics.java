@@ -4,6 +4,14 @@ import de.geolead.config.EmbeddedBroker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
+import org.apache.activemq.artemis.api.core.management.ResourceNames;
+import org.apache.activemq.artemis.api.jms.management.JMSManagementHelper;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -48,18 +56,21 @@ public final class BusinessMetrics {
                 .register(registry);
     }
 
+    /** How long a scrape waits for the external broker's answer to a message count. */
+    static final long MANAGEMENT_TIMEOUT_MILLIS = 2_000;
+
     /**
-     * Messages in the queues nothing consumes (dead letters, expired messages, failed mails), read from the
-     * embedded broker at scrape time. With an external broker ({@code broker} null) nothing is registered: read
-     * the queues there with the broker's own console or metrics.
+     * Messages in the queues nothing consumes (dead letters, expired messages, failed mails), read at scrape time:
+     * from the embedded broker in this JVM, or ({@code broker} null) from the external broker over its management
+     * address {@code activemq.management} (the login needs the {@code manage} permission there); NaN when the broker
+     * does not answer.
      */
-    public static void registerDeadLetters(MeterRegistry registry, EmbeddedBroker broker) {
-        if (broker == null) {
-            return;
-        }
+    public static void registerDeadLetters(MeterRegistry registry, EmbeddedBroker broker, ConnectionFactory external) {
         for (String queue : EmbeddedBroker.DEAD_LETTER_QUEUES) {
-            Gauge.builder("geolead.dead.letter.messages", broker, b -> deadLetters(b, queue))
-                    .description("Messages waiting in a dead-letter or expiry queue of the embedded broker")
+            Gauge.Builder<?> gauge = broker != null
+                    ? Gauge.builder("geolead.dead.letter.messages", broker, b -> deadLetters(b, queue))
+                    : Gauge.builder("geolead.dead.letter.messages", external, f -> messageCount(f, queue));
+            gauge.description("Messages waiting in a dead-letter or expiry queue of the broker")
                     .tag("queue", queue)
                     .register(registry);
         }
@@ -69,6 +80,33 @@ public final class BusinessMetrics {
         try {
             return broker.messageCount(queue);
         } catch (RuntimeException e) { // broker stopping
+            return Double.NaN;
+        }
+    }
+
+    /** The queue's message count (scheduled ones included) as the broker's management answers it. */
+    static double messageCount(ConnectionFactory factory, String queue) {
+        try (jakarta.jms.Connection connection = factory.createConnection();
+             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            connection.start();
+            TemporaryQueue replies = session.createTemporaryQueue();
+            try {
+                Message request = session.createMessage();
+                JMSManagementHelper.putAttribute(request, ResourceNames.QUEUE + queue, "messageCount");
+                request.setJMSReplyTo(replies);
+                try (MessageConsumer consumer = session.createConsumer(replies);
+                     MessageProducer producer = session.createProducer(session.createQueue("activemq.management"))) {
+                    producer.send(request);
+                    Message reply = consumer.receive(MANAGEMENT_TIMEOUT_MILLIS);
+                    if (reply == null || !JMSManagementHelper.hasOperationSucceeded(reply)) {
+                        return Double.NaN;
+                    }
+                    return ((Number) JMSManagementHelper.getResult(reply)).doubleValue();
+                }
+            } finally {
+                replies.delete();
+            }
+        } catch (Exception e) { // broker unreachable, no manage permission
             return Double.NaN;
         }
     }

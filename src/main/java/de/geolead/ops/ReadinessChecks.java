@@ -6,17 +6,21 @@ import jakarta.jms.Session;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.quartz.Scheduler;
 
 import javax.sql.DataSource;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
-/** Geolead's own readiness checks: database, broker, and a recent successful Dialfire import. */
+/** Geolead's own readiness checks: database, broker, a recent successful Dialfire import, and the clustered scheduler. */
 public final class ReadinessChecks {
 
     private ReadinessChecks() {
@@ -58,6 +62,65 @@ public final class ReadinessChecks {
                         throw new IllegalStateException(problem);
                     }
                 }));
+    }
+
+    /**
+     * {@code geolead-scheduler}: which instance this is, the cluster's members with their last check-in, and per
+     * schedule the instance running it now and its next fire time. DOWN while this instance's scheduler is not
+     * running, or when its last check-in is so old that the other instances treat it as failed (check-in interval
+     * + 7.5 s, Quartz's rule).
+     */
+    public static HealthCheck scheduler(Supplier<Scheduler> scheduler, String cluster, Duration checkin, DataSource dataSource, Clock clock) {
+        return new Check("geolead-scheduler", builder -> {
+            Scheduler running = scheduler.get();
+            String instance = running == null ? null : running.getSchedulerInstanceId();
+            builder.detail("instance", instance == null ? "none" : instance);
+            Instant myCheckin = null;
+            try (java.sql.Connection c = dataSource.getConnection()) {
+                List<String> members = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state WHERE sched_name = ? ORDER BY instance_name")) {
+                    ps.setString(1, cluster);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            Instant last = Instant.ofEpochMilli(rs.getLong(2));
+                            members.add(rs.getString(1) + " (checked in " + last + ")");
+                            if (rs.getString(1).equals(instance)) {
+                                myCheckin = last;
+                            }
+                        }
+                    }
+                }
+                builder.detail("members", String.join(", ", members));
+                try (PreparedStatement ps = c.prepareStatement("""
+                        SELECT t.trigger_name, t.next_fire_time, f.instance_name
+                          FROM qrtz_triggers t
+                          LEFT JOIN qrtz_fired_triggers f ON f.sched_name = t.sched_name AND f.trigger_name = t.trigger_name
+                                                          AND f.trigger_group = t.trigger_group AND f.state = 'EXECUTING'
+                         WHERE t.sched_name = ?
+                         ORDER BY t.trigger_name""")) {
+                    ps.setString(1, cluster);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            long next = rs.getLong(2);
+                            builder.detail(rs.getString(1) + ".nextFireTime", rs.wasNull() || next <= 0 ? "none" : Instant.ofEpochMilli(next).toString());
+                            builder.detail(rs.getString(1) + ".runningOn", rs.getString(3) == null ? "none" : rs.getString(3));
+                        }
+                    }
+                }
+            }
+            if (running == null || !running.isStarted() || running.isShutdown() || running.isInStandbyMode()) {
+                throw new IllegalStateException("the scheduler of this instance is not running");
+            }
+            if (myCheckin == null) {
+                throw new IllegalStateException("instance " + instance + " has not checked in to the cluster");
+            }
+            Instant failedAfter = myCheckin.plus(checkin).plusMillis(7500);
+            if (clock.instant().isAfter(failedAfter)) {
+                throw new IllegalStateException("instance " + instance + " last checked in at " + myCheckin
+                        + ": the other instances treat it as failed");
+            }
+        });
     }
 
     private interface Probe {

@@ -48,6 +48,8 @@ class GeoleadSettingsTest {
         values.put("geolead.import.http.timeout", "PT30S");
         values.put("geolead.import.pdf.max.bytes", "20971520");
         values.put("geolead.pdf.retry.for", "P1D");
+        values.put("geolead.instance.id", "AUTO");
+        values.put("geolead.scheduler.checkin", "PT5S");
         values.put("smtp.host", "");
         values.put("smtp.port", "25");
         values.put("smtp.user", "");
@@ -239,6 +241,29 @@ class GeoleadSettingsTest {
     }
 
     // ------------------------------------------------------------------ parse errors
+
+    @Nested
+    class Scheduler {
+
+        @Test
+        void theInstanceIdIsQuartzsAutoUnlessSet() {
+            assertThat(settings().instanceId()).isEqualTo("AUTO");
+            assertThat(settings("geolead.instance.id", "").instanceId()).isEqualTo("AUTO");
+            assertThat(settings("geolead.instance.id", "geolead-7d9f-x2").instanceId()).isEqualTo("geolead-7d9f-x2");
+        }
+
+        @Test
+        void theCheckinIsADurationOfAtLeastASecond() {
+            assertThat(settings().schedulerCheckin()).isEqualTo(java.time.Duration.ofSeconds(5));
+            assertThatThrownBy(() -> settings("geolead.scheduler.checkin", "PT0.5S").schedulerCheckin())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("GEOLEAD_SCHEDULER_CHECKIN")
+                    .hasMessageContaining("'PT0.5S'");
+            assertThatThrownBy(() -> settings("geolead.scheduler.checkin", "5000").schedulerCheckin())
+                    .hasMessageContaining("GEOLEAD_SCHEDULER_CHECKIN")
+                    .hasMessageContaining("ISO-8601");
+        }
+    }
 
     @Nested
     class ParseErrors {

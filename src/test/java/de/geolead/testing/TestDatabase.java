@@ -83,10 +83,15 @@ public final class TestDatabase {
     public String password() { return password; }
     public DataSource dataSource() { return dataSource; }
 
-    /** Empties every application table (not Flyway's history). */
+    /**
+     * Empties every application table (not Flyway's history), the stored schedules included. The Quartz cluster's
+     * members and lock rows stay: a scheduler still running would otherwise find itself "recovered by another
+     * instance" (a warning); stopped instances' rows are cleaned up by Quartz itself.
+     */
     public void reset() {
         List<String> tables = new ArrayList<>();
-        for (Map<String, Object> row : rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'flyway_schema_history'")) {
+        for (Map<String, Object> row : rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                + " AND tablename NOT IN ('flyway_schema_history', 'qrtz_scheduler_state', 'qrtz_locks')")) {
             tables.add((String) row.get("tablename"));
         }
         if (!tables.isEmpty()) {
