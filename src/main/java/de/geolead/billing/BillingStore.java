@@ -28,11 +28,28 @@ public class BillingStore {
         }
     }
 
+    /** The lease of an attempt at a Stripe event when none is given: longer than the default chain of Stripe calls. */
+    public static final Duration DEFAULT_EVENT_LEASE = Duration.ofMinutes(10);
+
     private final DataSource dataSource;
+    private final Duration eventLease;
 
     public BillingStore(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this(dataSource, DEFAULT_EVENT_LEASE);
     }
+
+    /**
+     * @param eventLease how long a started attempt at a Stripe event belongs to it ({@code processing_until}): no other
+     *                   consumer, sweep or instance takes the event meanwhile; it must be longer than the longest chain
+     *                   of Stripe API calls of one event, so only an attempt that died lets it expire
+     */
+    public BillingStore(DataSource dataSource, Duration eventLease) {
+        this.dataSource = dataSource;
+        this.eventLease = eventLease;
+    }
+
+    /** SQL: the event is not leased by a running attempt. */
+    private static final String NOT_LEASED = "(processing_until IS NULL OR processing_until <= now())";
 
     // ------------------------------------------------------------------ events
 
@@ -50,51 +67,60 @@ public class BillingStore {
         });
     }
 
-    /** The stored status of an event ({@code received}, {@code processed}, …), if known. */
-    public Optional<String> eventStatus(String eventId) {
+    /**
+     * An event to process: its payload; or (payload null) the status that says it needs nothing more, or
+     * {@code inProgress}: another attempt holds it right now.
+     */
+    public record Attempt(String status, String payload, boolean inProgress) {}
+
+    /**
+     * Starts an attempt at an event that still needs processing ({@code received} or {@code failed}) and nobody else
+     * works on: counts it, leases the event to it for the event lease and returns its payload. For an event leased by
+     * a running attempt, a finished or an unknown event: only its status (or empty). {@link #markEvent} ends the lease.
+     */
+    public Optional<Attempt> startAttempt(String eventId) {
         return run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT status FROM stripe_events WHERE event_id = ?")) {
-                ps.setString(1, eventId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            try (PreparedStatement ps = prepare(c, "UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now(), "
+                    + "processing_until = now() + ?::interval WHERE event_id = ? AND status IN ('received', 'failed') AND "
+                    + NOT_LEASED + " RETURNING status, payload::text", interval(eventLease), eventId);
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return Optional.of(new Attempt(rs.getString(1), rs.getString(2), false));
                 }
+            }
+            try (PreparedStatement ps = prepare(c, "SELECT status, status IN ('received', 'failed') AND NOT " + NOT_LEASED
+                    + " FROM stripe_events WHERE event_id = ?", eventId);
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Attempt(rs.getString(1), null, rs.getBoolean(2))) : Optional.empty();
             }
         });
     }
 
-    /** An event to process: its payload, or (payload null) the status that says it needs nothing more. */
-    public record Attempt(String status, String payload) {}
-
     /**
-     * Counts an attempt at an event that still needs processing ({@code received} or {@code failed}) and returns
-     * its payload; for a finished or unknown event only its status (or empty).
+     * Whether an event still needs processing and nobody works on it now: {@code received} or {@code failed}
+     * (the hand-over to the queue or the processing failed) and not leased by a running attempt.
      */
-    public Optional<Attempt> startAttempt(String eventId) {
+    public boolean processingOwed(String eventId) {
         return run(c -> {
-            try (PreparedStatement ps = prepare(c, "UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now() "
-                    + "WHERE event_id = ? AND status IN ('received', 'failed') RETURNING status, payload::text", eventId);
+            try (PreparedStatement ps = prepare(c, "SELECT 1 FROM stripe_events WHERE event_id = ? AND status IN ('received', 'failed') AND "
+                    + NOT_LEASED, eventId);
                  ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return Optional.of(new Attempt(rs.getString(1), rs.getString(2)));
-                }
-            }
-            try (PreparedStatement ps = prepare(c, "SELECT status FROM stripe_events WHERE event_id = ?", eventId);
-                 ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Attempt(rs.getString(1), null)) : Optional.empty();
+                return rs.next();
             }
         });
     }
 
     /**
      * Claims up to {@code limit} events for the sweep: {@code received} or {@code failed}, received within
-     * {@code retryFor}, and not attempted (or received) within {@code grace}. The claim sets the last attempt, so
-     * a second sweep (another instance) leaves them alone for {@code grace}.
+     * {@code retryFor}, not attempted (or received) within {@code grace}, and not leased by a running attempt (one
+     * that died is taken once its lease ran out). The claim sets the last attempt, so a second sweep (another
+     * instance) leaves them alone for {@code grace}.
      */
     public List<String> claimUnprocessedEvents(Duration retryFor, Duration grace, int limit) {
         String sql = "UPDATE stripe_events SET last_attempt_at = now() WHERE event_id IN ("
                 + "SELECT event_id FROM stripe_events WHERE status IN ('received', 'failed') AND given_up_at IS NULL "
                 + "AND received_at >= now() - ?::interval AND COALESCE(last_attempt_at, received_at) <= now() - ?::interval "
-                + "ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id";
+                + "AND " + NOT_LEASED + " ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id";
         return run(c -> rows(c, rs -> rs.getString(1), sql, interval(retryFor), interval(grace), limit));
     }
 
@@ -109,13 +135,14 @@ public class BillingStore {
         String sql = "UPDATE stripe_events SET status = 'failed', given_up_at = now(), "
                 + "reason = COALESCE(reason, 'never processed') || ' - given up ' || ? || ' after it was received' "
                 + "WHERE status IN ('received', 'failed') AND given_up_at IS NULL AND received_at < now() - ?::interval "
-                + "RETURNING event_id, type, attempts, reason";
+                + "AND " + NOT_LEASED + " RETURNING event_id, type, attempts, reason";
         return run(c -> rows(c, rs -> new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)),
                 sql, iso(retryFor), interval(retryFor)));
     }
 
+    /** The outcome of an attempt; it ends the attempt's lease. */
     public void markEvent(String eventId, String status, String reason) {
-        run(c -> update(c, "UPDATE stripe_events SET status = ?, reason = ?, processed_at = now() WHERE event_id = ?",
+        run(c -> update(c, "UPDATE stripe_events SET status = ?, reason = ?, processed_at = now(), processing_until = NULL WHERE event_id = ?",
                 status, reason, eventId));
     }
 

@@ -37,12 +37,17 @@ public class StripeEventProcessor {
     /**
      * Applies the event and returns one log line about it. A failure (Stripe API, database) marks the event
      * {@code failed} with a reason and is thrown: the broker redelivers the message, and after its last attempt
-     * the sweep ({@link StripeEventSweep}) takes the event up again.
+     * the sweep ({@link StripeEventSweep}) takes the event up again. Only one attempt at an event runs at a time
+     * (a lease in the database, see {@link BillingStore#startAttempt}): a second one meanwhile does nothing.
      */
     public String process(String eventId) throws Exception {
         Optional<BillingStore.Attempt> attempt = store.startAttempt(eventId);
         if (attempt.isEmpty()) {
             return "Stripe event " + eventId + ": unknown, nothing to do";
+        }
+        if (attempt.get().inProgress()) {
+            // another consumer or instance is processing it right now; its outcome (or the sweep after its lease) settles it
+            return "Stripe event " + eventId + ": in progress in another attempt, nothing to do";
         }
         if (attempt.get().payload() == null) {
             return "Stripe event " + eventId + ": already " + attempt.get().status();

@@ -44,9 +44,9 @@ public class StripeWebhook {
             return new Receipt(event.getId(), event.getType(), false, true);
         }
         // known: processing is still owed if the hand-over to the queue failed last time, or processing failed
-        // (Stripe's own retry or a "Resend" then takes it up at once instead of waiting for the sweep)
-        boolean unprocessed = store.eventStatus(event.getId()).map(s -> "received".equals(s) || "failed".equals(s)).orElse(false);
-        return new Receipt(event.getId(), event.getType(), true, unprocessed);
+        // (Stripe's own retry or a "Resend" then takes it up at once instead of waiting for the sweep) - but not
+        // while an attempt is running (leased): the same event posted twice at once is processed once
+        return new Receipt(event.getId(), event.getType(), true, store.processingOwed(event.getId()));
     }
 
     Event verify(String payload, String signatureHeader) {

@@ -69,6 +69,28 @@ public class GeoleadConfiguration implements CamelConfiguration {
      */
     static final int SMTP_REPLIES_PER_ATTEMPT = 12;
 
+    /** Connect and read timeout of a Stripe API request. */
+    static final Duration STRIPE_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration STRIPE_READ_TIMEOUT = Duration.ofSeconds(30);
+    /** stripe-java's longest wait between two network retries (HttpClient.maxNetworkRetriesDelay). */
+    static final Duration STRIPE_MAX_RETRY_DELAY = Duration.ofSeconds(5);
+    /** Stripe API calls one event makes at most: the subscription and the customer behind it. */
+    static final int STRIPE_CALLS_PER_EVENT = 2;
+
+    /**
+     * How long an attempt at a Stripe event holds it ({@code stripe_events.processing_until}): twice the longest chain
+     * of Stripe calls of one event, at least 10 minutes. One call: GEOLEAD_STRIPE_RETRIES + 1 requests of up to
+     * 10 s + 30 s with stripe-java's waits (at most 5 s) between them, plus Geolead's 429 waits (backoff, doubled per
+     * retry). Defaults (3 retries, 1 s): 2 × (4 × 40 s + 3 × 5 s + 7 s) = 6 min 4 s, so the lease is 12 min 8 s.
+     */
+    static Duration stripeEventLease(int retries, Duration backoff) {
+        Duration call = STRIPE_CONNECT_TIMEOUT.plus(STRIPE_READ_TIMEOUT).multipliedBy(retries + 1L)
+                .plus(STRIPE_MAX_RETRY_DELAY.multipliedBy(retries))
+                .plus(backoff.multipliedBy((1L << Math.min(retries, 10)) - 1));
+        Duration lease = call.multipliedBy(STRIPE_CALLS_PER_EVENT * 2L);
+        return lease.compareTo(Duration.ofMinutes(10)) < 0 ? Duration.ofMinutes(10) : lease;
+    }
+
     @Override
     public void configure(CamelContext context) throws Exception {
         GeoleadSettings settings = GeoleadSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(""));
@@ -143,14 +165,14 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /** Stripe client, webhook receiver, event processor and daily check; each part runs once its secret is set. */
     private static void configureBilling(CamelContext context, Registry registry, GeoleadSettings settings, Infrastructure infrastructure) {
-        BillingStore store = new BillingStore(infrastructure.dataSource());
+        BillingStore store = new BillingStore(infrastructure.dataSource(), stripeEventLease(settings.stripeRetries(), settings.stripeBackoff()));
         StripeClient client = StripeClient.builder()
                 .setApiKey(settings.stripeApiKey().isEmpty() ? "sk_unset" : settings.stripeApiKey())
                 .setApiBase(settings.stripeApiBase())
                 // the builder's default is 0: no retry at all
                 .setMaxNetworkRetries(settings.stripeRetries())
-                .setConnectTimeout(10_000)
-                .setReadTimeout(30_000)
+                .setConnectTimeout((int) STRIPE_CONNECT_TIMEOUT.toMillis())
+                .setReadTimeout((int) STRIPE_READ_TIMEOUT.toMillis())
                 .build();
         StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
