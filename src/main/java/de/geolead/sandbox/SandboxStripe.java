@@ -312,6 +312,19 @@ public final class SandboxStripe implements AutoCloseable {
         }
     }
 
+    /**
+     * The next request whose path starts with {@code pathPrefix} is answered only once the returned latch is counted
+     * down (or after {@code atMost}): a Stripe call held in flight for as long as a test needs it to overlap with
+     * something else. Withdrawn (if not yet used) by {@link #clearFailures()}.
+     */
+    public java.util.concurrent.CountDownLatch holdNext(String pathPrefix, java.time.Duration atMost) {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        synchronized (lock) {
+            delayNextRules.add(new DelayRule(pathPrefix, atMost, 1, release));
+        }
+        return release;
+    }
+
     /** Every {@code GET /v1/subscriptions?customer=<customerId>...} answers {@code httpStatus} until {@link #clearFailures()}. */
     public void failListFor(String customerId, int httpStatus) {
         synchronized (lock) {
@@ -484,12 +497,14 @@ public final class SandboxStripe implements AutoCloseable {
                 body.readAllBytes(); // GET only, but drain whatever came so the connection can be reused
             }
             java.time.Duration delay = java.time.Duration.ZERO;
+            java.util.concurrent.CountDownLatch release = null;
             synchronized (lock) {
                 requestsByPath.merge(exchange.getRequestURI().getPath(), 1, Integer::sum);
                 for (Iterator<DelayRule> it = delayNextRules.iterator(); it.hasNext(); ) {
                     DelayRule rule = it.next();
                     if (exchange.getRequestURI().getPath().startsWith(rule.pathPrefix)) {
                         delay = rule.delay;
+                        release = rule.release;
                         if (--rule.remaining <= 0) {
                             it.remove();
                         }
@@ -499,7 +514,11 @@ public final class SandboxStripe implements AutoCloseable {
             }
             if (!delay.isZero()) {
                 try {
-                    Thread.sleep(delay.toMillis()); // the slow Stripe this rule asked for
+                    if (release != null) {
+                        release.await(delay.toMillis(), TimeUnit.MILLISECONDS); // held until the test releases it
+                    } else {
+                        Thread.sleep(delay.toMillis()); // the slow Stripe this rule asked for
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -1147,11 +1166,17 @@ public final class SandboxStripe implements AutoCloseable {
     private static final class DelayRule {
         final String pathPrefix;
         final java.time.Duration delay;
+        final java.util.concurrent.CountDownLatch release; // null: wait the whole delay
         int remaining;
 
         DelayRule(String pathPrefix, java.time.Duration delay, int remaining) {
+            this(pathPrefix, delay, remaining, null);
+        }
+
+        DelayRule(String pathPrefix, java.time.Duration delay, int remaining, java.util.concurrent.CountDownLatch release) {
             this.pathPrefix = pathPrefix;
             this.delay = delay;
+            this.release = release;
             this.remaining = remaining;
         }
     }
