@@ -29,7 +29,10 @@ import org.quartz.utils.DBConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.sql.DataSource;
+
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Date;
@@ -66,18 +69,21 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
     private final CamelContext context;
     private final QuartzComponent quartz;
     private final Duration checkin;
+    private final DataSource dataSource;
 
-    private ClusteredScheduler(CamelContext context, QuartzComponent quartz, Duration checkin) {
+    private ClusteredScheduler(CamelContext context, QuartzComponent quartz, Duration checkin, DataSource dataSource) {
         this.context = context;
         this.quartz = quartz;
         this.checkin = checkin;
+        this.dataSource = dataSource;
     }
 
     /**
      * Points the quartz component at the clustered JobStore on {@code jdbcUrl} (with the app's user and password)
      * and takes over starting the scheduler, so that stale schedules are gone before it fires anything.
      */
-    public static ClusteredScheduler configure(CamelContext context, GeoleadSettings settings, String jdbcUrl) throws Exception {
+    public static ClusteredScheduler configure(CamelContext context, GeoleadSettings settings, String jdbcUrl,
+                                               DataSource appDataSource) throws Exception {
         String dataSourceName = "geoleadQuartz" + DATA_SOURCES.incrementAndGet();
         // the pool opens on first use and is closed by Quartz when the scheduler shuts down; the password never
         // enters Quartz's properties (camel-quartz logs those at DEBUG)
@@ -90,7 +96,7 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
         quartz.setProperties(properties(settings, dataSourceName));
         quartz.setAutoStartScheduler(false);
 
-        ClusteredScheduler scheduler = new ClusteredScheduler(context, quartz, settings.schedulerCheckin());
+        ClusteredScheduler scheduler = new ClusteredScheduler(context, quartz, settings.schedulerCheckin(), appDataSource);
         context.addStartupListener(scheduler);
         context.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
@@ -226,10 +232,11 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
 
     /**
      * Leaves the cluster before the routes stop: camel-quartz would shut the scheduler down only after them, and a
-     * fire taken in between would find no route and be lost for the whole cluster. Jobs running here finish first;
-     * a trigger this instance had taken but not fired yet goes to another instance once this one's check-in lapsed.
-     * Also shuts down a scheduler camel-quartz left running (a later app in this JVM would be handed it: Quartz keeps
-     * one scheduler per name and JVM).
+     * fire taken in between would find no route and be lost for the whole cluster. Jobs running here finish first.
+     * Quartz takes fires up to 30 s ahead and keeps them taken when it shuts down; they are given back at once
+     * ({@link #giveBack}), so another instance (or this one restarted) fires them on time instead of after this
+     * instance's check-in lapsed. Also shuts down a scheduler camel-quartz left running (a later app in this JVM would
+     * be handed it: Quartz keeps one scheduler per name and JVM).
      */
     void stopFiring() {
         Scheduler scheduler = quartz.getScheduler();
@@ -237,10 +244,53 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
             if (scheduler != null && !scheduler.isShutdown()) {
                 String instance = scheduler.getSchedulerInstanceId();
                 scheduler.shutdown(true);
-                LOG.info("Scheduler: instance {} left cluster {}", instance, NAME);
+                int given = giveBack(dataSource, instance);
+                LOG.info("Scheduler: instance {} left cluster {}{}", instance, NAME,
+                        given == 0 ? "" : ", gave back " + given + " fire(s) it had taken");
             }
-        } catch (SchedulerException e) {
-            LOG.warn("Scheduler could not be shut down: {}", e.getMessage());
+        } catch (SchedulerException | SQLException e) {
+            LOG.warn("Scheduler could not be shut down cleanly: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * After this instance's scheduler shut down: the fires it had taken but not fired go back to waiting (what Quartz's
+     * cluster recovery does for a dead instance), under Quartz's trigger lock, and its cluster membership ends when
+     * nothing of it is left. Returns how many fires were given back.
+     */
+    static int giveBack(DataSource dataSource, String instance) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement lock = c.prepareStatement(
+                        "SELECT 1 FROM qrtz_locks WHERE sched_name = ? AND lock_name = 'TRIGGER_ACCESS' FOR UPDATE")) {
+                    lock.setString(1, NAME);
+                    lock.executeQuery().close();
+                }
+                int given = update(c, """
+                        UPDATE qrtz_triggers t SET trigger_state = 'WAITING'
+                          FROM qrtz_fired_triggers f
+                         WHERE f.sched_name = t.sched_name AND f.trigger_name = t.trigger_name AND f.trigger_group = t.trigger_group
+                           AND f.sched_name = ? AND f.instance_name = ? AND f.state = 'ACQUIRED' AND t.trigger_state = 'ACQUIRED'""",
+                        NAME, instance);
+                update(c, "DELETE FROM qrtz_fired_triggers WHERE sched_name = ? AND instance_name = ? AND state = 'ACQUIRED'", NAME, instance);
+                update(c, "DELETE FROM qrtz_scheduler_state WHERE sched_name = ? AND instance_name = ? AND NOT EXISTS "
+                        + "(SELECT 1 FROM qrtz_fired_triggers WHERE sched_name = ? AND instance_name = ?)", NAME, instance, NAME, instance);
+                c.commit();
+                return given;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static int update(Connection c, String sql, String... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
         }
     }
 

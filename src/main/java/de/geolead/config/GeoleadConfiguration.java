@@ -106,7 +106,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("dataSource", infrastructure.dataSource());
         registry.bind("jmsConnectionFactory", infrastructure.connectionFactory());
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(infrastructure.connectionFactory());
-        ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl());
+        ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl(), infrastructure.dataSource());
 
         DialfireClient dialfire = new DialfireClient(settings.dialfireBaseUrl(), settings.dialfireCampaignId(),
                 settings.dialfireCampaignToken(), settings.importHttpAttempts(), settings.importHttpBackoff(),
