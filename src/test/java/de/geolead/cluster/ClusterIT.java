@@ -121,6 +121,9 @@ class ClusterIT {
     @BeforeAll
     static void startCluster() throws IOException {
         classStarted = Instant.now();
+        // instances are killed mid-SMTP: GreenMail's handler thread then throws, which Awaitility would otherwise turn
+        // into a failure of whatever wait runs at that moment
+        org.awaitility.Awaitility.doNotCatchUncaughtExceptionsByDefault();
         workDir = Files.createTempDirectory("geolead-cluster");
         Path logDir = GeoleadProcess.logDir();
         if (Files.isDirectory(logDir)) {
@@ -182,6 +185,7 @@ class ClusterIT {
 
     @AfterAll
     static void stopCluster() throws IOException {
+        org.awaitility.Awaitility.reset();
         for (GeoleadProcess instance : instances()) {
             instance.close();
         }
