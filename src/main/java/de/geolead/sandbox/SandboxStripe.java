@@ -25,6 +25,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -303,12 +305,13 @@ public final class SandboxStripe implements AutoCloseable {
      * The next {@code times} requests whose path starts with {@code pathPrefix} are answered only after {@code delay}
      * (a slow Stripe: the caller's run stays in progress meanwhile). Withdrawn by {@link #clearFailures()}.
      */
-    public void delayNext(String pathPrefix, java.time.Duration delay, int times) {
+    public void delayNext(String pathPrefix, Duration delay, int times) {
         if (times <= 0) {
             return;
         }
         synchronized (lock) {
-            delayNextRules.add(new DelayRule(pathPrefix, delay, times));
+            // a latch nobody counts down: each request waits the whole delay
+            delayNextRules.add(new DelayRule(pathPrefix, delay, times, new CountDownLatch(1)));
         }
     }
 
@@ -317,8 +320,8 @@ public final class SandboxStripe implements AutoCloseable {
      * down (or after {@code atMost}): a Stripe call held in flight for as long as a test needs it to overlap with
      * something else. Withdrawn (if not yet used) by {@link #clearFailures()}.
      */
-    public java.util.concurrent.CountDownLatch holdNext(String pathPrefix, java.time.Duration atMost) {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    public CountDownLatch holdNext(String pathPrefix, Duration atMost) {
+        CountDownLatch release = new CountDownLatch(1);
         synchronized (lock) {
             delayNextRules.add(new DelayRule(pathPrefix, atMost, 1, release));
         }
@@ -496,15 +499,13 @@ public final class SandboxStripe implements AutoCloseable {
             try (InputStream body = exchange.getRequestBody()) {
                 body.readAllBytes(); // GET only, but drain whatever came so the connection can be reused
             }
-            java.time.Duration delay = java.time.Duration.ZERO;
-            java.util.concurrent.CountDownLatch release = null;
+            DelayRule held = null;
             synchronized (lock) {
                 requestsByPath.merge(exchange.getRequestURI().getPath(), 1, Integer::sum);
                 for (Iterator<DelayRule> it = delayNextRules.iterator(); it.hasNext(); ) {
                     DelayRule rule = it.next();
                     if (exchange.getRequestURI().getPath().startsWith(rule.pathPrefix)) {
-                        delay = rule.delay;
-                        release = rule.release;
+                        held = rule;
                         if (--rule.remaining <= 0) {
                             it.remove();
                         }
@@ -512,13 +513,10 @@ public final class SandboxStripe implements AutoCloseable {
                     }
                 }
             }
-            if (!delay.isZero()) {
+            if (held != null) {
                 try {
-                    if (release != null) {
-                        release.await(delay.toMillis(), TimeUnit.MILLISECONDS); // held until the test releases it
-                    } else {
-                        Thread.sleep(delay.toMillis()); // the slow Stripe this rule asked for
-                    }
+                    // held until the test releases it, at most the rule's delay (the slow Stripe it asked for)
+                    held.release.await(held.delay.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -1165,15 +1163,11 @@ public final class SandboxStripe implements AutoCloseable {
     /** A pending {@link #failNext}; only touched under {@link #lock}. */
     private static final class DelayRule {
         final String pathPrefix;
-        final java.time.Duration delay;
-        final java.util.concurrent.CountDownLatch release; // null: wait the whole delay
+        final Duration delay;
+        final CountDownLatch release;
         int remaining;
 
-        DelayRule(String pathPrefix, java.time.Duration delay, int remaining) {
-            this(pathPrefix, delay, remaining, null);
-        }
-
-        DelayRule(String pathPrefix, java.time.Duration delay, int remaining, java.util.concurrent.CountDownLatch release) {
+        DelayRule(String pathPrefix, Duration delay, int remaining, CountDownLatch release) {
             this.pathPrefix = pathPrefix;
             this.delay = delay;
             this.release = release;

@@ -1,5 +1,6 @@
 package de.geolead.cluster;
 
+import de.geolead.testing.LogCapture;
 import de.geolead.testing.RunningApp;
 
 import java.io.IOException;
@@ -139,7 +140,7 @@ public final class ArtemisPair implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException | Error e) {
-            System.out.println(tail(dir.resolve("primary.log")) + "\n" + tail(dir.resolve("backup.log")));
+            System.out.println(LogCapture.tail(dir.resolve("primary.log")) + "\n" + LogCapture.tail(dir.resolve("backup.log")));
             throw e;
         }
     }
@@ -221,19 +222,7 @@ public final class ArtemisPair implements AutoCloseable {
     }
 
     public String logs() {
-        return "---- primary broker log (tail) ----\n" + tail(primary.log) + "\n---- backup broker log (tail) ----\n" + tail(backup.log);
-    }
-
-    static String tail(Path log) {
-        try {
-            if (!Files.exists(log)) {
-                return "";
-            }
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
+        return "---- primary broker log (tail) ----\n" + LogCapture.tail(primary.log) + "\n---- backup broker log (tail) ----\n" + LogCapture.tail(backup.log);
     }
 
     @Override

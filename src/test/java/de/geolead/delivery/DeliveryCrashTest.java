@@ -1,5 +1,6 @@
 package de.geolead.delivery;
 
+import de.geolead.testing.LogCapture;
 import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,7 +78,7 @@ class DeliveryCrashTest {
         child = startChild(1);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5))
                 .until(() -> mailbox.messages().size() >= KILL_AFTER || !child.isAlive());
-        assertThat(child.isAlive()).as(() -> "the first child died:\n" + tail(childLog(1))).isTrue();
+        assertThat(child.isAlive()).as(() -> "the first child died:\n" + LogCapture.tail(childLog(1))).isTrue();
         child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no graceful stop of routes or broker
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         int mailsAtKill = mailbox.messages().size();
@@ -92,7 +91,7 @@ class DeliveryCrashTest {
         child = startChild(2);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
                 .until(() -> distinctMessageIds().size() >= MAILS || !child.isAlive());
-        assertThat(child.isAlive()).as(() -> "the second child died:\n" + tail(childLog(2))).isTrue();
+        assertThat(child.isAlive()).as(() -> "the second child died:\n" + LogCapture.tail(childLog(2))).isTrue();
         Duration allAfterRestart = Duration.between(restart, Instant.now());
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 db.count("SELECT count(*) FROM lead_distributions WHERE status = 'sent'") == MAILS);
@@ -187,12 +186,4 @@ class DeliveryCrashTest {
         return Path.of("target", "delivery-crash-child-" + run + ".log").toAbsolutePath();
     }
 
-    static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -6,6 +6,9 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -17,6 +20,19 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     private LogCapture() {
         super("test-capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
+    }
+
+    /** The last 40 lines of a log file (a child process's, a broker's), for a failure message; "" if there is none. */
+    public static String tail(Path log) {
+        try {
+            if (!Files.exists(log)) {
+                return "";
+            }
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     public static LogCapture open() {
