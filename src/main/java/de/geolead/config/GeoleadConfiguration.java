@@ -10,6 +10,7 @@ import de.geolead.billing.StripeSubscriptions;
 import de.geolead.billing.StripeWebhook;
 import de.geolead.billing.WebhookRateLimit;
 import de.geolead.console.HawtioConsole;
+import de.geolead.db.Database;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
 import de.geolead.delivery.MailRetry;
@@ -130,12 +131,13 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
-        DistributionStore distributionStore = new DistributionStore(infrastructure.dataSource());
+        Database database = new Database(infrastructure.dataSource());
+        DistributionStore distributionStore = new DistributionStore(database);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
         registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
-        registry.bind("distributionSweep", new DistributionSweep(infrastructure.dataSource(), settings.unassignedRetry(),
+        registry.bind("distributionSweep", new DistributionSweep(database, settings.unassignedRetry(),
                 settings.sweepGrace(), 500));
-        registry.bind("deliveryService", new DeliveryService(infrastructure.dataSource(), window,
+        registry.bind("deliveryService", new DeliveryService(database, window,
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC(),
                 new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease())));
         configureMail(context, settings);

@@ -3,11 +3,15 @@ package de.geolead.delivery;
 import jakarta.mail.internet.MimeMessage;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
- * What the delivery route does with one distribution: {@code send} the prepared message,
- * {@code reschedule} it to the next opening of the delivery window, or nothing ({@code skip}:
- * recorded as skipped with its reason; {@code drop}: already sent or taken by another consumer).
+ * What the delivery route does with one distribution ({@link #action()}, compared by name in
+ * routes/lead-delivery.camel.yaml, whose header comment lists {@link #ACTIONS}):
+ * {@code send} the prepared message, {@code reschedule} it to the next opening of the delivery window,
+ * {@code skipped} (the mail will never go out: skipped now with its reason, or found skipped or failed by a
+ * redelivery whose follow-up was rolled back; the route follows it up), or {@code duplicate} (nothing to do:
+ * already sent or claimed, taken by another consumer, an early copy of a retry's message, no such row).
  * For {@code send}, {@code attempt} is the claim: the row's attempt number, which the result must match.
  */
 public record Delivery(String action, long distributionId, long leadId, long customerId, String role,
@@ -21,15 +25,15 @@ public record Delivery(String action, long distributionId, long leadId, long cus
 
     public static final String SEND = "send";
     public static final String RESCHEDULE = "reschedule";
-    public static final String SKIP = "skip";
-    public static final String DROP = "drop";
+    public static final String SKIPPED = "skipped";
+    public static final String DUPLICATE = "duplicate";
+    /** Every action, as the route file's header comment lists them. */
+    public static final List<String> ACTIONS = List.of(SEND, RESCHEDULE, SKIPPED, DUPLICATE);
 
-    /**
-     * A mail that will never go out: skipped now, or found already skipped or failed (a redelivery of a message
-     * whose follow-up was rolled back). Only then may its lead need a follow-up (released followers, a new plan).
-     */
-    public boolean givenUp() {
-        return SKIP.equals(action) || DROP.equals(action) && ("already skipped".equals(reason) || "already failed".equals(reason));
+    public Delivery {
+        if (!ACTIONS.contains(action)) {
+            throw new IllegalArgumentException("action must be one of " + ACTIONS + ", was " + action);
+        }
     }
 
     public long rescheduleAtMillis() {
@@ -42,8 +46,8 @@ public record Delivery(String action, long distributionId, long leadId, long cus
         return switch (action) {
             case SEND -> who + ": mail prepared, attempt " + attempt + ", Message-ID " + messageId;
             case RESCHEDULE -> who + ": outside the delivery window, rescheduled to " + rescheduleAt;
-            case SKIP -> who + ": skipped - " + reason;
-            default -> who + ": dropped - " + reason;
+            case SKIPPED -> who + ": skipped - " + reason;
+            default -> who + ": duplicate, left alone - " + reason;
         };
     }
 }

@@ -2,31 +2,32 @@ package de.geolead.delivery;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.geolead.db.Database;
 import de.geolead.distribution.DeliveryWindow;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
+import org.springframework.dao.DataAccessException;
 
-import javax.sql.DataSource;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * The database side of sending one lead mail, called by the route {@code lead-delivery}.
- * At send time it checks again what may have changed since planning (row still pending, agent still
- * paid, not paused, still covering the PLZ, delivery window open), claims the row so that no other
- * consumer sends it too, and prepares the MIME message. After the SMTP send the route records the result.
+ * {@link #prepare} reads the row again, runs the send-time check ({@link DeliveryCheck}: row still pending, agent still
+ * paid, not paused, still covering the PLZ, delivery window open) and records its verdict; for a mail to send it
+ * composes the message ({@link #compose}) and claims the row ({@link #claim}) so that no other consumer sends it too.
+ * After the SMTP send the route records the result.
  *
  * <p>A claim ({@code sending}) carries the row's attempt number and a lease ({@code lease_until}): the result of an
  * attempt is recorded only while the row still carries that attempt's number, and the sweep takes a row back only
@@ -37,13 +38,11 @@ import java.util.Properties;
 public class DeliveryService {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A message arriving this much before the row's next attempt time is a duplicate, not the retry's own message. */
-    private static final Duration EARLY_TOLERANCE = Duration.ofSeconds(1);
     /** The homeowner fields a mail shows, as Dialfire names them. */
     private static final List<String> LEAD_FIELDS = List.of("anrede", "vorname", "nachname", "strasse", "plz", "ort",
             "$phone", "telefon", "email", "objektart", "wohnflaeche", "$comment");
 
-    private final DataSource dataSource;
+    private final Database db;
     private final DeliveryWindow window;
     private final LeadMailComposer composer;
     private final String from;
@@ -51,9 +50,9 @@ public class DeliveryService {
     private final MailRetry retry;
     private final Session session = Session.getInstance(new Properties());
 
-    public DeliveryService(DataSource dataSource, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
+    public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
                            MailRetry retry) {
-        this.dataSource = dataSource;
+        this.db = db;
         this.window = window;
         this.composer = composer;
         this.from = from;
@@ -61,67 +60,73 @@ public class DeliveryService {
         this.retry = retry;
     }
 
-    /** Decides what to do with a distribution and, for {@code send}, claims it and builds the message. */
+    /** A mail ready to send: the MIME message and its Message-ID. */
+    public record Composed(MimeMessage message, String messageId) {
+    }
+
+    /** Checks a distribution at send time, records the verdict and, for {@code send}, composes the mail and claims the row. */
     public Delivery prepare(long distributionId) {
-        try (Connection c = dataSource.getConnection()) {
-            Row row = load(c, distributionId);
-            if (row == null) {
-                return new Delivery(Delivery.DROP, distributionId, 0, 0, "-", "no such distribution", null, null, null);
+        Row row = run("Preparing distribution " + distributionId, () -> load(distributionId)).orElse(null);
+        if (row == null) {
+            return new Delivery(Delivery.DUPLICATE, distributionId, 0, 0, "-", "no such distribution", null, null, null);
+        }
+        DeliveryCheck.Verdict verdict = DeliveryCheck.check(row.facts(), window, clock.instant());
+        switch (verdict.action()) {
+            case Delivery.RESCHEDULE -> {
+                run("Rescheduling distribution " + distributionId, () -> db.sql().sql(
+                        "UPDATE lead_distributions SET scheduled_for = ?, enqueued_at = now() WHERE id = ? AND status = 'pending'")
+                        .params(Timestamp.from(verdict.rescheduleAt()), distributionId).update());
+                return row.delivery(Delivery.RESCHEDULE, null, verdict.rescheduleAt());
             }
-            if (!"pending".equals(row.status)) {
-                return row.delivery(Delivery.DROP, "already " + row.status, null);
+            case Delivery.SKIPPED -> {
+                if (!"pending".equals(row.status)) {
+                    return row.delivery(Delivery.SKIPPED, verdict.reason(), null); // found given up: follow it up again
+                }
+                int skipped = run("Skipping distribution " + distributionId, () -> db.sql().sql(
+                        "UPDATE lead_distributions SET status = 'skipped', status_reason = ? WHERE id = ? AND status = 'pending'")
+                        .params(verdict.reason(), distributionId).update());
+                return skipped == 1 ? row.delivery(Delivery.SKIPPED, verdict.reason(), null)
+                        : row.delivery(Delivery.DUPLICATE, "taken by another consumer", null);
             }
-            Instant now = clock.instant();
-            if (row.nextAttemptAt != null && row.nextAttemptAt.isAfter(now.plus(EARLY_TOLERANCE))) {
-                // a duplicate message (the sweep, a redelivery): the retry's own message is scheduled for then
-                return row.delivery(Delivery.DROP, "next attempt is scheduled for " + row.nextAttemptAt, null);
+            case Delivery.SEND -> {
+                // compose first: a broken template must not leave the row claimed
+                Composed mail = compose(row);
+                Integer attempt = claim(distributionId).orElse(null);
+                if (attempt == null) {
+                    return row.delivery(Delivery.DUPLICATE, "taken by another consumer", null);
+                }
+                return new Delivery(Delivery.SEND, distributionId, row.leadId, row.customerId, row.role, null, null,
+                        mail.message(), mail.messageId(), attempt);
             }
-            if (!window.isOpen(now)) {
-                Instant next = window.nextOpening(now);
-                update(c, "UPDATE lead_distributions SET scheduled_for = ?, enqueued_at = now() WHERE id = ? AND status = 'pending'",
-                        Timestamp.from(next), distributionId);
-                return row.delivery(Delivery.RESCHEDULE, null, next);
+            default -> {
+                return row.delivery(verdict.action(), verdict.reason(), null);
             }
-            String reason = ineligibility(row, now);
-            if (reason != null) {
-                int skipped = update(c, "UPDATE lead_distributions SET status = 'skipped', status_reason = ? WHERE id = ? AND status = 'pending'",
-                        reason, distributionId);
-                return row.delivery(skipped == 1 ? Delivery.SKIP : Delivery.DROP, skipped == 1 ? reason : "taken by another consumer", null);
-            }
-            // compose first: a broken template must not leave the row claimed
-            String messageId = LeadMailMessage.messageIdFor(row.leadId, distributionId, from);
-            LeadMail mail = composer.compose(facts(c, row));
-            MimeMessage message = LeadMailMessage.build(session, from, row.email, mail, row.pdf, messageId);
-            Integer attempt = claim(c, distributionId);
-            if (attempt == null) {
-                return row.delivery(Delivery.DROP, "taken by another consumer", null);
-            }
-            return new Delivery(Delivery.SEND, distributionId, row.leadId, row.customerId, row.role, null, null, message, messageId, attempt);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Preparing distribution " + distributionId + " failed", e);
-        } catch (MessagingException e) {
-            throw new IllegalStateException("Building the mail of distribution " + distributionId + " failed", e);
         }
     }
 
     /**
-     * {@code pending} → {@code sending} with a fresh claim: the next attempt number (returned; null if another consumer
+     * {@code pending} → {@code sending} with a fresh claim: the next attempt number (empty if another consumer
      * was faster), {@code claimed_at} now and a lease of {@link MailRetry#lease()}. The first claim records when the
      * mail fell due, from which the retry period counts.
      */
-    private Integer claim(Connection c, long distributionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
+    public Optional<Integer> claim(long distributionId) {
+        return run("Claiming distribution " + distributionId, () -> db.sql().sql("""
                 UPDATE lead_distributions
                    SET status = 'sending', claimed_at = now(), lease_until = now() + ?::interval, attempts = attempts + 1,
                        due_at = COALESCE(due_at, scheduled_for, now()), next_attempt_at = NULL
                  WHERE id = ? AND status = 'pending'
                 RETURNING attempts
-                """)) {
-            ps.setString(1, retry.lease().toMillis() + " milliseconds");
-            ps.setLong(2, distributionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
+                """).params(retry.lease().toMillis() + " milliseconds", distributionId).query(Integer.class).optional());
+    }
+
+    /** The mail of a distribution: composed from the templates with the lead sheet attached. */
+    Composed compose(Row row) {
+        String messageId = LeadMailMessage.messageIdFor(row.leadId, row.distributionId, from);
+        LeadMail mail = composer.compose(run("Reading the mail facts of distribution " + row.distributionId, () -> facts(row)));
+        try {
+            return new Composed(LeadMailMessage.build(session, from, row.email, mail, row.pdf, messageId), messageId);
+        } catch (MessagingException e) {
+            throw new IllegalStateException("Building the mail of distribution " + row.distributionId + " failed", e);
         }
     }
 
@@ -130,8 +135,10 @@ public class DeliveryService {
      * out and the row was taken back): then the newer attempt's result stands.
      */
     public boolean markSent(long distributionId, int attempt, String messageId) {
-        return execute("UPDATE lead_distributions SET status = 'sent', sent_at = now(), message_id = ?, status_reason = NULL, "
-                + "lease_until = NULL WHERE id = ? AND status = 'sending' AND attempts = ?", messageId, distributionId, attempt) == 1;
+        return run("Recording the sent mail of distribution " + distributionId, () -> db.sql().sql(
+                "UPDATE lead_distributions SET status = 'sent', sent_at = now(), message_id = ?, status_reason = NULL, "
+                        + "lease_until = NULL WHERE id = ? AND status = 'sending' AND attempts = ?")
+                .params(messageId, distributionId, attempt).update()) == 1;
     }
 
     /**
@@ -142,59 +149,34 @@ public class DeliveryService {
      */
     public FailedAttempt afterFailedAttempt(long distributionId, int attempt, Throwable error) {
         SmtpFailure failure = SmtpFailure.of(error);
-        try (Connection c = dataSource.getConnection()) {
-            Instant dueAt = null;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT due_at FROM lead_distributions WHERE id = ? AND status = 'sending' AND attempts = ?")) {
-                ps.setLong(1, distributionId);
-                ps.setInt(2, attempt);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        Timestamp due = rs.getTimestamp(1);
-                        dueAt = due == null ? clock.instant() : due.toInstant();
-                    }
-                }
-            }
-            if (dueAt == null) {
+        return run("Recording the failed attempt " + attempt + " of distribution " + distributionId, () -> {
+            Optional<Instant> due = db.sql().sql("SELECT due_at FROM lead_distributions WHERE id = ? AND status = 'sending' AND attempts = ?")
+                    .params(distributionId, attempt)
+                    .query((rs, n) -> Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant).orElseGet(clock::instant))
+                    .optional();
+            if (due.isEmpty()) {
                 return new FailedAttempt(FailedAttempt.LOST, distributionId, attempt, null, failure.reason());
             }
+            Instant dueAt = due.get();
             Instant next = failure.permanent() ? null : retry.nextAttempt(dueAt, attempt, clock.instant());
             if (next == null) {
                 String reason = failure.permanent() ? failure.reason()
                         : "SMTP unavailable for longer than GEOLEAD_MAIL_RETRY_FOR (" + retry.retryFor() + ") since the mail was due at "
                         + dueAt + ", last error: " + failure.reason();
-                int updated = update(c, "UPDATE lead_distributions SET status = 'failed', status_reason = ?, lease_until = NULL "
-                        + "WHERE id = ? AND status = 'sending' AND attempts = ?", reason, distributionId, attempt);
+                int updated = db.sql().sql("UPDATE lead_distributions SET status = 'failed', status_reason = ?, lease_until = NULL "
+                        + "WHERE id = ? AND status = 'sending' AND attempts = ?").params(reason, distributionId, attempt).update();
                 return new FailedAttempt(updated == 1 ? FailedAttempt.FAILED : FailedAttempt.LOST, distributionId, attempt, null, reason);
             }
             String reason = "attempt " + attempt + " failed, retrying: " + failure.reason();
-            int updated = update(c, "UPDATE lead_distributions SET status = 'pending', next_attempt_at = ?, enqueued_at = now(), "
-                    + "claimed_at = NULL, lease_until = NULL, status_reason = ? WHERE id = ? AND status = 'sending' AND attempts = ?",
-                    Timestamp.from(next), reason, distributionId, attempt);
+            int updated = db.sql().sql("UPDATE lead_distributions SET status = 'pending', next_attempt_at = ?, enqueued_at = now(), "
+                    + "claimed_at = NULL, lease_until = NULL, status_reason = ? WHERE id = ? AND status = 'sending' AND attempts = ?")
+                    .params(Timestamp.from(next), reason, distributionId, attempt).update();
             return new FailedAttempt(updated == 1 ? FailedAttempt.RETRY : FailedAttempt.LOST, distributionId, attempt, next, failure.reason());
-        } catch (SQLException e) {
-            throw new IllegalStateException("Recording the failed attempt " + attempt + " of distribution " + distributionId + " failed", e);
-        }
+        });
     }
 
-    private String ineligibility(Row row, Instant now) {
-        if (!"paid".equals(row.customerStatus)) {
-            return "customer is " + row.customerStatus + " at send time";
-        }
-        if (row.pausedUntil != null && row.pausedUntil.isAfter(now)) {
-            return "customer paused until " + row.pausedUntil;
-        }
-        if (!row.covered) {
-            return "no active subscription covers PLZ " + row.plz + " at send time";
-        }
-        if (row.pdf == null) {
-            return "the lead sheet is missing";
-        }
-        return null;
-    }
-
-    private Row load(Connection c, long distributionId) throws SQLException {
-        String sql = """
+    private Optional<Row> load(long distributionId) {
+        return db.sql().sql("""
                 SELECT d.lead_id, d.customer_id, d.status, d.role, d.scheduled_for, d.next_attempt_at,
                        c.status AS customer_status, c.paused_until, c.name, c.email,
                        l.plz, l.contact::text AS contact, p.content AS pdf,
@@ -205,52 +187,19 @@ public class DeliveryService {
                   JOIN leads l ON l.id = d.lead_id
                   LEFT JOIN lead_pdfs p ON p.lead_id = l.id
                  WHERE d.id = ?
-                """;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, distributionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                Row row = new Row();
-                row.distributionId = distributionId;
-                row.leadId = rs.getLong("lead_id");
-                row.customerId = rs.getLong("customer_id");
-                row.status = rs.getString("status");
-                row.role = rs.getString("role");
-                row.scheduledFor = rs.getTimestamp("scheduled_for").toInstant();
-                Timestamp nextAttempt = rs.getTimestamp("next_attempt_at");
-                row.nextAttemptAt = nextAttempt == null ? null : nextAttempt.toInstant();
-                row.customerStatus = rs.getString("customer_status");
-                Timestamp paused = rs.getTimestamp("paused_until");
-                row.pausedUntil = paused == null ? null : paused.toInstant();
-                row.name = rs.getString("name");
-                row.email = rs.getString("email");
-                row.plz = rs.getString("plz");
-                row.contact = rs.getString("contact");
-                row.pdf = rs.getBytes("pdf");
-                row.covered = rs.getBoolean("covered");
-                return row;
-            }
-        }
+                """).param(distributionId).query((rs, n) -> Row.of(distributionId, rs)).optional();
     }
 
-    private MailFacts facts(Connection c, Row row) throws SQLException {
+    private MailFacts facts(Row row) {
         Map<String, String> fields = leadFields(row.contact);
         Instant exclusiveUntil = null;
         int others = 0;
         if ("head_start".equals(row.role)) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*), min(scheduled_for) FROM lead_distributions WHERE lead_id = ? AND role = 'follower' "
-                            + "AND status NOT IN ('skipped', 'failed')")) {
-                ps.setLong(1, row.leadId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    others = rs.getInt(1);
-                    Timestamp until = rs.getTimestamp(2);
-                    exclusiveUntil = until == null ? null : until.toInstant();
-                }
-            }
+            Object[] followers = db.sql().sql("SELECT count(*), min(scheduled_for) FROM lead_distributions WHERE lead_id = ? "
+                            + "AND role = 'follower' AND status NOT IN ('skipped', 'failed')")
+                    .param(row.leadId).query((rs, n) -> new Object[] {rs.getInt(1), rs.getTimestamp(2)}).single();
+            others = (Integer) followers[0];
+            exclusiveUntil = followers[1] == null ? null : ((Timestamp) followers[1]).toInstant();
         }
         Instant sharedSince = "follower".equals(row.role) ? row.scheduledFor : null;
         return new MailFacts(row.leadId, row.distributionId, row.plz, fields.getOrDefault("ort", ""), fields,
@@ -274,25 +223,22 @@ public class DeliveryService {
         return fields;
     }
 
-    private int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps.executeUpdate();
+    /**
+     * Runs database work; a failure is reported with {@code what} and PostgreSQL's SQLState only, since its message
+     * may quote values (an agent's address).
+     */
+    private static <T> T run(String what, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (DataAccessException e) {
+            Throwable cause = e.getMostSpecificCause();
+            String state = cause instanceof SQLException sql ? sql.getSQLState() : "unknown";
+            throw new IllegalStateException(what + " failed (SQLState " + state + ")", e);
         }
     }
 
-    private int execute(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection()) {
-            return update(c, sql, args);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
-    }
-
-    /** The distribution with everything the checks and the mail need. */
-    private static final class Row {
+    /** The distribution with everything the check and the mail need. */
+    static final class Row {
         long distributionId;
         long leadId;
         long customerId;
@@ -308,6 +254,34 @@ public class DeliveryService {
         String contact;
         byte[] pdf;
         boolean covered;
+
+        static Row of(long distributionId, ResultSet rs) throws SQLException {
+            Row row = new Row();
+            row.distributionId = distributionId;
+            row.leadId = rs.getLong("lead_id");
+            row.customerId = rs.getLong("customer_id");
+            row.status = rs.getString("status");
+            row.role = rs.getString("role");
+            row.scheduledFor = rs.getTimestamp("scheduled_for").toInstant();
+            row.nextAttemptAt = instant(rs.getTimestamp("next_attempt_at"));
+            row.customerStatus = rs.getString("customer_status");
+            row.pausedUntil = instant(rs.getTimestamp("paused_until"));
+            row.name = rs.getString("name");
+            row.email = rs.getString("email");
+            row.plz = rs.getString("plz");
+            row.contact = rs.getString("contact");
+            row.pdf = rs.getBytes("pdf");
+            row.covered = rs.getBoolean("covered");
+            return row;
+        }
+
+        private static Instant instant(Timestamp timestamp) {
+            return timestamp == null ? null : timestamp.toInstant();
+        }
+
+        DeliveryCheck.Facts facts() {
+            return new DeliveryCheck.Facts(status, nextAttemptAt, customerStatus, pausedUntil, plz, covered, pdf != null);
+        }
 
         Delivery delivery(String action, String reason, Instant rescheduleAt) {
             return new Delivery(action, distributionId, leadId, customerId, role, reason, rescheduleAt, null, null);

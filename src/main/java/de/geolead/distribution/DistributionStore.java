@@ -1,21 +1,19 @@
 package de.geolead.distribution;
 
+import de.geolead.db.Database;
 import de.geolead.lead.LeadStatus;
+import org.springframework.dao.DataAccessException;
 
-import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Writes a lead's distribution plan in one transaction: one {@code lead_distributions} row per
@@ -65,10 +63,10 @@ public class DistributionStore {
         }
     }
 
-    private final DataSource dataSource;
+    private final Database db;
 
-    public DistributionStore(DataSource dataSource) {
-        this.dataSource = dataSource;
+    public DistributionStore(Database db) {
+        this.db = db;
     }
 
     /**
@@ -77,169 +75,115 @@ public class DistributionStore {
      * the same moment still rotate fairly.
      */
     public Outcome save(long leadId, String plz, List<EligibleAgent> eligible, Function<List<EligibleAgent>, DistributionPlan> planner) {
-        return inTransaction("Saving the distribution of lead " + leadId, c -> save(c, leadId, plz, eligible, planner));
+        return inTransaction("Saving the distribution of lead " + leadId, () -> saveLocked(leadId, plz, eligible, planner));
     }
 
-    /** Work on one connection, committed together. */
-    interface TransactionWork<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
-    <T> T inTransaction(String what, TransactionWork<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(what + " failed", e);
+    /**
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. A database failure is
+     * reported with {@code what} and PostgreSQL's SQLState only (its message may quote values).
+     */
+    <T> T inTransaction(String what, Supplier<T> work) {
+        try {
+            return db.inTransaction(work);
+        } catch (DataAccessException e) {
+            Throwable cause = e.getMostSpecificCause();
+            String state = cause instanceof SQLException sql ? sql.getSQLState() : "unknown";
+            throw new IllegalStateException(what + " failed (SQLState " + state + ")", e);
         }
     }
 
-    private Outcome save(Connection c, long leadId, String plz, List<EligibleAgent> eligible,
-                         Function<List<EligibleAgent>, DistributionPlan> planner) throws SQLException {
-        String status = lockLead(c, leadId);
+    /** Statements; inside {@link #inTransaction} they share its connection. */
+    Database db() {
+        return db;
+    }
+
+    private Outcome saveLocked(long leadId, String plz, List<EligibleAgent> eligible,
+                               Function<List<EligibleAgent>, DistributionPlan> planner) {
+        String status = lockLead(leadId);
         if (status == null) {
             return new Outcome(leadId, "missing", false, List.of(), 0);
         }
         boolean plannable = LeadStatus.PENDING.equals(status) || LeadStatus.UNASSIGNED.equals(status)
                 // every mail skipped or failed: nobody has the lead, so it is planned again
-                || LeadStatus.DISTRIBUTED.equals(status) && !hasLiveMail(c, leadId);
+                || LeadStatus.DISTRIBUTED.equals(status) && !hasLiveMail(leadId);
         if (!plannable) {
             return new Outcome(leadId, status, false,
-                    LeadStatus.DISTRIBUTED.equals(status) ? pending(c, leadId) : List.of(), 0);
+                    LeadStatus.DISTRIBUTED.equals(status) ? pending(leadId) : List.of(), 0);
         }
         // UNIQUE(lead_id, customer_id): an agent whose mail of this lead was skipped or failed gets no second row
-        Set<Long> earlier = recipients(c, leadId);
+        Set<Long> earlier = recipients(leadId);
         List<EligibleAgent> candidates = eligible.stream().filter(a -> !earlier.contains(a.customerId())).toList();
-        DistributionPlan plan = planner.apply(withCurrentHeadStarts(c, plz, candidates));
+        DistributionPlan plan = planner.apply(withCurrentHeadStarts(plz, candidates));
         if (plan.isUnassigned()) {
-            update(c, "UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "
-                    + "status_reason = ?, updated_at = now() WHERE id = ?",
-                    earlier.isEmpty() ? "no paying agent covers this PLZ"
-                            : "every mail was skipped or failed and no other paying agent covers this PLZ", leadId);
+            db.sql().sql("UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "
+                    + "status_reason = ?, updated_at = now() WHERE id = ?")
+                    .params(earlier.isEmpty() ? "no paying agent covers this PLZ"
+                            : "every mail was skipped or failed and no other paying agent covers this PLZ", leadId).update();
             return new Outcome(leadId, LeadStatus.UNASSIGNED, true, List.of(), earlier.size());
         }
-        String insert = """
-                INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, role, status, enqueued_at)
-                VALUES (?, ?, ?, ?, 'pending', now())
-                ON CONFLICT (lead_id, customer_id) DO NOTHING
-                """;
-        try (PreparedStatement ps = c.prepareStatement(insert)) {
-            for (PlannedDelivery delivery : plan.deliveries()) {
-                ps.setLong(1, leadId);
-                ps.setLong(2, delivery.customerId());
-                ps.setTimestamp(3, Timestamp.from(delivery.scheduledFor()));
-                ps.setString(4, delivery.role());
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        for (PlannedDelivery delivery : plan.deliveries()) {
+            db.sql().sql("""
+                    INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, role, status, enqueued_at)
+                    VALUES (?, ?, ?, ?, 'pending', now())
+                    ON CONFLICT (lead_id, customer_id) DO NOTHING
+                    """).params(leadId, delivery.customerId(), Timestamp.from(delivery.scheduledFor()), delivery.role()).update();
         }
         // unassigned_since restarts if the lead ever comes back to unassigned (all its mails skipped or failed)
-        update(c, "UPDATE leads SET status = 'distributed', status_reason = NULL, unassigned_since = NULL, processed_at = now(), "
-                + "updated_at = now() WHERE id = ?", leadId);
-        return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(c, leadId), earlier.size());
+        db.sql().sql("UPDATE leads SET status = 'distributed', status_reason = NULL, unassigned_since = NULL, processed_at = now(), "
+                + "updated_at = now() WHERE id = ?").param(leadId).update();
+        return new Outcome(leadId, LeadStatus.DISTRIBUTED, true, pending(leadId), earlier.size());
     }
 
     /** True if a mail of the lead is still open ({@code pending}, {@code sending}) or {@code sent}. */
-    static boolean hasLiveMail(Connection c, long leadId) throws SQLException {
-        return exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
+    boolean hasLiveMail(long leadId) {
+        return exists("SELECT EXISTS (SELECT 1 FROM lead_distributions "
                 + "WHERE lead_id = ? AND status IN ('pending', 'sending', 'sent'))", leadId);
     }
 
     /** The answer of a {@code SELECT EXISTS (…)} with the lead id as its one parameter. */
-    static boolean exists(Connection c, String sql, long leadId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+    boolean exists(String sql, long leadId) {
+        return db.sql().sql(sql).param(leadId).query(Boolean.class).single();
     }
 
     /** The agents who already have a row for the lead (at this point: all skipped or failed). */
-    private static Set<Long> recipients(Connection c, long leadId) throws SQLException {
-        Set<Long> ids = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM lead_distributions WHERE lead_id = ?")) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                }
-            }
-        }
-        return ids;
+    private Set<Long> recipients(long leadId) {
+        return new HashSet<>(db.sql().sql("SELECT customer_id FROM lead_distributions WHERE lead_id = ?")
+                .param(leadId).query(Long.class).list());
     }
 
     /**
-     * Takes the PLZ lock (until commit) and re-reads when each agent last had a head start in this PLZ.
-     * A head start whose mail was skipped or failed was not the agent's turn (as in sql/eligible-agents.sql).
+     * Takes the PLZ lock (until commit) and reads when each agent last had a head start in this PLZ: the one
+     * place the fair rotation's order is computed (sql/eligible-agents.sql only finds who may get the lead).
+     * A head start whose mail was skipped or failed was not the agent's turn.
      */
-    private static List<EligibleAgent> withCurrentHeadStarts(Connection c, String plz, List<EligibleAgent> eligible) throws SQLException {
+    private List<EligibleAgent> withCurrentHeadStarts(String plz, List<EligibleAgent> eligible) {
         if (eligible.isEmpty() || plz == null) {
             return eligible;
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('geolead-plz:' || ?))")) {
-            ps.setString(1, plz);
-            ps.execute();
-        }
+        db.sql().sql("SELECT pg_advisory_xact_lock(hashtext('geolead-plz:' || ?))").param(plz).query((rs, n) -> 1).list();
         Map<Long, Instant> last = new HashMap<>();
-        String sql = """
+        db.sql().sql("""
                 SELECT d.customer_id, max(d.created_at) FROM lead_distributions d JOIN leads l ON l.id = d.lead_id
                  WHERE l.plz = ? AND d.role = 'head_start' AND d.status NOT IN ('skipped', 'failed')
                    AND d.customer_id = ANY (?) GROUP BY d.customer_id
-                """;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, plz);
-            ps.setArray(2, c.createArrayOf("bigint", eligible.stream().map(EligibleAgent::customerId).toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    last.put(rs.getLong(1), rs.getTimestamp(2).toInstant());
-                }
-            }
-        }
+                """).params(plz, eligible.stream().map(EligibleAgent::customerId).toArray(Long[]::new))
+                .query((rs, n) -> Map.entry(rs.getLong(1), rs.getTimestamp(2).toInstant()))
+                .list().forEach(e -> last.put(e.getKey(), e.getValue()));
         return eligible.stream()
                 .map(a -> new EligibleAgent(a.customerId(), a.subscribedSince(), last.get(a.customerId())))
                 .toList();
     }
 
     /** Locks the lead row until commit; returns its status, or null if there is no such lead. */
-    static String lockLead(Connection c, long leadId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM leads WHERE id = ? FOR UPDATE")) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+    String lockLead(long leadId) {
+        return db.sql().sql("SELECT status FROM leads WHERE id = ? FOR UPDATE").param(leadId).query(String.class).optional().orElse(null);
     }
 
-    private static List<Scheduled> pending(Connection c, long leadId) throws SQLException {
-        String sql = "SELECT id, customer_id, scheduled_for, role FROM lead_distributions WHERE lead_id = ? AND status = 'pending' ORDER BY scheduled_for, id";
-        List<Scheduled> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(new Scheduled(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getString(4)));
-                }
-            }
-        }
-        return rows;
-    }
-
-    private static void update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        }
+    private List<Scheduled> pending(long leadId) {
+        return db.sql().sql("SELECT id, customer_id, scheduled_for, role FROM lead_distributions WHERE lead_id = ? "
+                        + "AND status = 'pending' ORDER BY scheduled_for, id")
+                .param(leadId)
+                .query((rs, n) -> new Scheduled(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getString(4)))
+                .list();
     }
 }

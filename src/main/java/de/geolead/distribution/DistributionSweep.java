@@ -1,12 +1,10 @@
 package de.geolead.distribution;
 
-import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import de.geolead.db.Database;
+import org.springframework.dao.DataAccessException;
+
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,13 +14,13 @@ import java.util.List;
  */
 public class DistributionSweep {
 
-    private final DataSource dataSource;
+    private final Database db;
     private final Duration unassignedRetry;
     private final Duration grace;
     private final int batchSize;
 
-    public DistributionSweep(DataSource dataSource, Duration unassignedRetry, Duration grace, int batchSize) {
-        this.dataSource = dataSource;
+    public DistributionSweep(Database db, Duration unassignedRetry, Duration grace, int batchSize) {
+        this.db = db;
         this.unassignedRetry = unassignedRetry;
         this.grace = grace;
         this.batchSize = batchSize;
@@ -94,20 +92,14 @@ public class DistributionSweep {
         return duration.toMillis() + " milliseconds";
     }
 
+    /** One statement, committed on its own; a failure names the SQLState only (PostgreSQL's message may quote values). */
     private List<Long> ids(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            List<Long> ids = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                }
-            }
-            return ids;
-        } catch (SQLException e) {
-            throw new IllegalStateException("Distribution sweep failed", e);
+        try {
+            return db.sql().sql(sql).params(args).query(Long.class).list();
+        } catch (DataAccessException e) {
+            Throwable cause = e.getMostSpecificCause();
+            String state = cause instanceof SQLException sqlError ? sqlError.getSQLState() : "unknown";
+            throw new IllegalStateException("Distribution sweep failed (SQLState " + state + ")", e);
         }
     }
 }

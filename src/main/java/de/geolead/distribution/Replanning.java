@@ -3,10 +3,6 @@ package de.geolead.distribution;
 import de.geolead.distribution.DistributionStore.Scheduled;
 import de.geolead.lead.LeadStatus;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,65 +78,50 @@ public class Replanning {
      * planning of the same lead.
      */
     public Outcome mailGivenUp(long distributionId) {
-        return store.inTransaction("Following up distribution " + distributionId, c -> mailGivenUp(c, distributionId));
+        return store.inTransaction("Following up distribution " + distributionId, () -> mailGivenUpLocked(distributionId));
     }
 
-    private Outcome mailGivenUp(Connection c, long distributionId) throws SQLException {
-        long leadId;
-        String role;
-        String status;
-        try (PreparedStatement ps = c.prepareStatement("SELECT lead_id, role, status FROM lead_distributions WHERE id = ?")) {
-            ps.setLong(1, distributionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new Outcome(distributionId, 0, List.of(), false);
-                }
-                leadId = rs.getLong(1);
-                role = rs.getString(2);
-                status = rs.getString(3);
-            }
+    /** A distribution's lead, role and status. */
+    private record Given(long leadId, String role, String status) {
+    }
+
+    private Outcome mailGivenUpLocked(long distributionId) {
+        Given given = store.db().sql().sql("SELECT lead_id, role, status FROM lead_distributions WHERE id = ?").param(distributionId)
+                .query((rs, n) -> new Given(rs.getLong(1), rs.getString(2), rs.getString(3))).optional().orElse(null);
+        if (given == null) {
+            return new Outcome(distributionId, 0, List.of(), false);
         }
+        long leadId = given.leadId();
         // skipped and failed are final; anything else is not given up
-        if (!"skipped".equals(status) && !"failed".equals(status)) {
+        if (!"skipped".equals(given.status()) && !"failed".equals(given.status())) {
             return new Outcome(distributionId, leadId, List.of(), false);
         }
-        String leadStatus = DistributionStore.lockLead(c, leadId);
-        List<Scheduled> released = PlannedDelivery.HEAD_START.equals(role) ? releaseFollowers(c, leadId) : List.of();
-        boolean replan = LeadStatus.DISTRIBUTED.equals(leadStatus) && !DistributionStore.hasLiveMail(c, leadId);
+        String leadStatus = store.lockLead(leadId);
+        List<Scheduled> released = PlannedDelivery.HEAD_START.equals(given.role()) ? releaseFollowers(leadId) : List.of();
+        boolean replan = LeadStatus.DISTRIBUTED.equals(leadStatus) && !store.hasLiveMail(leadId);
         return new Outcome(distributionId, leadId, released, replan);
     }
 
-    private List<Scheduled> releaseFollowers(Connection c, long leadId) throws SQLException {
+    private List<Scheduled> releaseFollowers(long leadId) {
         // somebody holds the head start (a follower released before, or a later plan): nothing to release
-        if (DistributionStore.exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? "
+        if (store.exists("SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? "
                 + "AND role IN ('head_start', 'only') AND status IN ('pending', 'sending', 'sent'))", leadId)) {
             return List.of();
         }
-        boolean othersHaveIt = DistributionStore.exists(c, "SELECT EXISTS (SELECT 1 FROM lead_distributions "
+        boolean othersHaveIt = store.exists("SELECT EXISTS (SELECT 1 FROM lead_distributions "
                 + "WHERE lead_id = ? AND status IN ('sending', 'sent'))", leadId);
-        List<Waiting> waiting = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
+        List<Waiting> waiting = store.db().sql().sql("""
                 SELECT id, customer_id, scheduled_for FROM lead_distributions
                  WHERE lead_id = ? AND role = 'follower' AND status = 'pending' AND attempts = 0
                  ORDER BY scheduled_for, id FOR UPDATE
-                """)) {
-            ps.setLong(1, leadId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    waiting.add(new Waiting(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant()));
-                }
-            }
-        }
+                """).param(leadId)
+                .query((rs, n) -> new Waiting(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant())).list();
         List<Scheduled> released = new ArrayList<>();
-        String sql = "UPDATE lead_distributions SET scheduled_for = ?, role = ?, enqueued_at = now() WHERE id = ? AND status = 'pending'";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (Scheduled s : release(waiting, othersHaveIt, clock.instant(), window)) {
-                ps.setTimestamp(1, Timestamp.from(s.scheduledFor()));
-                ps.setString(2, s.role());
-                ps.setLong(3, s.distributionId());
-                if (ps.executeUpdate() == 1) {
-                    released.add(s);
-                }
+        for (Scheduled s : release(waiting, othersHaveIt, clock.instant(), window)) {
+            int updated = store.db().sql().sql("UPDATE lead_distributions SET scheduled_for = ?, role = ?, enqueued_at = now() "
+                    + "WHERE id = ? AND status = 'pending'").params(Timestamp.from(s.scheduledFor()), s.role(), s.distributionId()).update();
+            if (updated == 1) {
+                released.add(s);
             }
         }
         return released;
