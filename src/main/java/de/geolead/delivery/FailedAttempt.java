@@ -13,6 +13,8 @@ public record FailedAttempt(String action, long distributionId, int attempt, Ins
     public static final String RETRY = "retry";
     public static final String FAILED = "failed";
     public static final String LOST = "lost";
+    /** Every action, as the header comment of the route configuration delivery-errors lists them. */
+    public static final java.util.List<String> ACTIONS = java.util.List.of(RETRY, FAILED, LOST);
 
     public long nextAttemptMillis() {
         return nextAttempt.toEpochMilli();
