@@ -56,7 +56,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /** Route placeholder that switches the Dialfire import on or off. */
     static final String IMPORT_ENABLED = "geolead.import.enabled";
-    /** Route placeholder that switches the mail delivery on or off. */
+    /**
+     * Route placeholder that switches the mail delivery on or off; like {@code geolead.smtp.endpoint} it is declared in
+     * application.properties with a safe default and set here at start-up from the SMTP settings.
+     */
     static final String DELIVERY_ENABLED = "geolead.delivery.enabled";
 
     /** Connect timeout of an SMTP attempt. */

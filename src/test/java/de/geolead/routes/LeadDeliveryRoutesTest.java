@@ -173,6 +173,8 @@ class LeadDeliveryRoutesTest {
 
         MockEndpoint.assertIsSatisfied(deliveries, smtp, givenUp, delivered);
         assertThat(deliveries.getReceivedExchanges().get(0).getIn().getHeader(SCHEDULE)).isInstanceOf(Long.class);
+        assertThat(deliveries.getReceivedExchanges().get(0).getIn().getHeaders()).as("our own header stays off the queue")
+                .doesNotContainKey("deliverAt");
         // the sub-route clears the header again: nothing after it (here: the metric, then the end) carries it
         assertNoScheduleHeader(delivered);
         assertThat(done.getMessage().getHeaders()).doesNotContainKey(SCHEDULE);
