@@ -1,9 +1,9 @@
 package de.geolead.billing;
 
-import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import de.geolead.db.Database;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.RowMapper;
+
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Customers, subscriptions, Stripe events and the status history in PostgreSQL. Every status change
- * of a customer or a subscription is written to {@code status_history} in the same transaction.
+ * Customers, subscriptions, Stripe events and the status history in PostgreSQL, through the shared {@link Database}.
+ * Every status change of a customer or a subscription is written to {@code status_history} in the same transaction.
+ * A database failure is thrown with only its SQLState: PostgreSQL's message may quote values (an agent's e-mail).
  */
 public class BillingStore {
 
@@ -31,11 +32,11 @@ public class BillingStore {
     /** The lease of an attempt at a Stripe event when none is given: longer than the default chain of Stripe calls. */
     public static final Duration DEFAULT_EVENT_LEASE = Duration.ofMinutes(10);
 
-    private final DataSource dataSource;
+    private final Database database;
     private final Duration eventLease;
 
-    public BillingStore(DataSource dataSource) {
-        this(dataSource, DEFAULT_EVENT_LEASE);
+    public BillingStore(Database database) {
+        this(database, DEFAULT_EVENT_LEASE);
     }
 
     /**
@@ -43,8 +44,8 @@ public class BillingStore {
      *                   consumer, sweep or instance takes the event meanwhile; it must be longer than the longest chain
      *                   of Stripe API calls of one event, so only an attempt that died lets it expire
      */
-    public BillingStore(DataSource dataSource, Duration eventLease) {
-        this.dataSource = dataSource;
+    public BillingStore(Database database, Duration eventLease) {
+        this.database = database;
         this.eventLease = eventLease;
     }
 
@@ -55,16 +56,14 @@ public class BillingStore {
 
     /** Stores a verified event; false if its id is known already (Stripe delivers twice). */
     public boolean recordEvent(String eventId, String type, String apiVersion, String payload) {
-        String sql = "INSERT INTO stripe_events (event_id, type, api_version, payload) VALUES (?, ?, ?, ?::jsonb) ON CONFLICT (event_id) DO NOTHING";
-        return run(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, eventId);
-                ps.setString(2, type);
-                ps.setString(3, apiVersion);
-                ps.setString(4, payload);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return run(() -> update("INSERT INTO stripe_events (event_id, type, api_version, payload) VALUES (?, ?, ?, ?::jsonb) "
+                + "ON CONFLICT (event_id) DO NOTHING", eventId, type, apiVersion, payload) == 1);
+    }
+
+    /** The type of a stored event (what the route {@code stripe-event} dispatches on); empty for an unknown id. */
+    public Optional<String> eventType(String eventId) {
+        return run(() -> database.sql().sql("SELECT type FROM stripe_events WHERE event_id = ?").param(eventId)
+                .query(String.class).optional());
     }
 
     /**
@@ -79,20 +78,17 @@ public class BillingStore {
      * a running attempt, a finished or an unknown event: only its status (or empty). {@link #markEvent} ends the lease.
      */
     public Optional<Attempt> startAttempt(String eventId) {
-        return run(c -> {
-            try (PreparedStatement ps = prepare(c, "UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now(), "
-                    + "processing_until = now() + ?::interval WHERE event_id = ? AND status IN ('received', 'failed') AND "
-                    + NOT_LEASED + " RETURNING status, payload::text", interval(eventLease), eventId);
-                 ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return Optional.of(new Attempt(rs.getString(1), rs.getString(2), false));
-                }
+        return run(() -> {
+            Optional<Attempt> started = rows((rs, n) -> new Attempt(rs.getString(1), rs.getString(2), false),
+                    "UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now(), "
+                            + "processing_until = now() + ?::interval WHERE event_id = ? AND status IN ('received', 'failed') AND "
+                            + NOT_LEASED + " RETURNING status, payload::text", interval(eventLease), eventId).stream().findFirst();
+            if (started.isPresent()) {
+                return started;
             }
-            try (PreparedStatement ps = prepare(c, "SELECT status, status IN ('received', 'failed') AND NOT " + NOT_LEASED
-                    + " FROM stripe_events WHERE event_id = ?", eventId);
-                 ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Attempt(rs.getString(1), null, rs.getBoolean(2))) : Optional.empty();
-            }
+            return rows((rs, n) -> new Attempt(rs.getString(1), null, rs.getBoolean(2)),
+                    "SELECT status, status IN ('received', 'failed') AND NOT " + NOT_LEASED + " FROM stripe_events WHERE event_id = ?",
+                    eventId).stream().findFirst();
         });
     }
 
@@ -101,13 +97,8 @@ public class BillingStore {
      * (the hand-over to the queue or the processing failed) and not leased by a running attempt.
      */
     public boolean processingOwed(String eventId) {
-        return run(c -> {
-            try (PreparedStatement ps = prepare(c, "SELECT 1 FROM stripe_events WHERE event_id = ? AND status IN ('received', 'failed') AND "
-                    + NOT_LEASED, eventId);
-                 ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        });
+        return run(() -> id("SELECT 1 FROM stripe_events WHERE event_id = ? AND status IN ('received', 'failed') AND "
+                + NOT_LEASED, eventId).isPresent());
     }
 
     /**
@@ -121,7 +112,7 @@ public class BillingStore {
                 + "SELECT event_id FROM stripe_events WHERE status IN ('received', 'failed') AND given_up_at IS NULL "
                 + "AND received_at >= now() - ?::interval AND COALESCE(last_attempt_at, received_at) <= now() - ?::interval "
                 + "AND " + NOT_LEASED + " ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id";
-        return run(c -> rows(c, rs -> rs.getString(1), sql, interval(retryFor), interval(grace), limit));
+        return run(() -> rows((rs, n) -> rs.getString(1), sql, interval(retryFor), interval(grace), limit));
     }
 
     /** An event the sweep gave up on. */
@@ -136,17 +127,24 @@ public class BillingStore {
                 + "reason = COALESCE(reason, 'never processed') || ' - given up ' || ? || ' after it was received' "
                 + "WHERE status IN ('received', 'failed') AND given_up_at IS NULL AND received_at < now() - ?::interval "
                 + "AND " + NOT_LEASED + " RETURNING event_id, type, attempts, reason";
-        return run(c -> rows(c, rs -> new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)),
+        return run(() -> rows((rs, n) -> new GivenUp(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)),
                 sql, iso(retryFor), interval(retryFor)));
     }
 
     /** The outcome of an attempt; it ends the attempt's lease. */
     public void markEvent(String eventId, String status, String reason) {
-        run(c -> update(c, "UPDATE stripe_events SET status = ?, reason = ?, processed_at = now(), processing_until = NULL WHERE event_id = ?",
+        run(() -> update("UPDATE stripe_events SET status = ?, reason = ?, processed_at = now(), processing_until = NULL WHERE event_id = ?",
                 status, reason, eventId));
     }
 
     // ------------------------------------------------------------------ customers
+
+    /** Thrown inside {@link #linkStripeCustomer}'s transaction to roll it back: another event linked the customer meanwhile. */
+    private static final class LinkedConcurrently extends RuntimeException {
+        LinkedConcurrently() {
+            super(null, null, false, false);
+        }
+    }
 
     /**
      * The agent of a Stripe customer, creating or linking it: known Stripe customer → its agent; else an agent
@@ -156,33 +154,36 @@ public class BillingStore {
     public long linkStripeCustomer(String stripeCustomerId, String name, String email) {
         String address = address(stripeCustomerId, email);
         String displayName = displayName(name, address);
-        return run(c -> {
-            Optional<Long> known = agentOf(c, stripeCustomerId);
-            if (known.isPresent()) {
-                return known.get();
-            }
-            Optional<Long> byEmail = id(c, "SELECT id FROM customers WHERE lower(email) = ? ORDER BY id LIMIT 1 FOR UPDATE", address);
-            String origin = "linked";
-            long customerId;
-            if (byEmail.isPresent()) {
-                customerId = byEmail.get();
-                update(c, "UPDATE customers SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL", stripeCustomerId, customerId);
-            } else {
-                // ON CONFLICT: another Stripe customer with this e-mail was linked at the same moment
-                Optional<Long> created = id(c, "INSERT INTO customers (name, email, stripe_customer_id) VALUES (?, ?, ?) "
-                        + "ON CONFLICT (email) DO NOTHING RETURNING id", displayName, address, stripeCustomerId);
-                customerId = created.isPresent() ? created.get()
-                        : id(c, "SELECT id FROM customers WHERE email = ?", address).orElseThrow();
-                origin = created.isPresent() ? "created" : "linked";
-            }
-            int inserted = update(c, "INSERT INTO stripe_customers (stripe_customer_id, customer_id, origin) VALUES (?, ?, ?) "
-                    + "ON CONFLICT (stripe_customer_id) DO NOTHING", stripeCustomerId, customerId, origin);
-            if (inserted == 0) { // linked concurrently by another event of the same Stripe customer
-                c.rollback();
-                return agentOf(c, stripeCustomerId).orElseThrow();
-            }
-            return customerId;
-        });
+        try {
+            return run(() -> {
+                Optional<Long> known = agentOf(stripeCustomerId);
+                if (known.isPresent()) {
+                    return known.get();
+                }
+                Optional<Long> byEmail = id("SELECT id FROM customers WHERE lower(email) = ? ORDER BY id LIMIT 1 FOR UPDATE", address);
+                String origin = "linked";
+                long customerId;
+                if (byEmail.isPresent()) {
+                    customerId = byEmail.get();
+                    update("UPDATE customers SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL", stripeCustomerId, customerId);
+                } else {
+                    // ON CONFLICT: another Stripe customer with this e-mail was linked at the same moment
+                    Optional<Long> created = id("INSERT INTO customers (name, email, stripe_customer_id) VALUES (?, ?, ?) "
+                            + "ON CONFLICT (email) DO NOTHING RETURNING id", displayName, address, stripeCustomerId);
+                    customerId = created.isPresent() ? created.get()
+                            : id("SELECT id FROM customers WHERE email = ?", address).orElseThrow();
+                    origin = created.isPresent() ? "created" : "linked";
+                }
+                int inserted = update("INSERT INTO stripe_customers (stripe_customer_id, customer_id, origin) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (stripe_customer_id) DO NOTHING", stripeCustomerId, customerId, origin);
+                if (inserted == 0) { // linked concurrently by another event of the same Stripe customer: roll back
+                    throw new LinkedConcurrently();
+                }
+                return customerId;
+            });
+        } catch (LinkedConcurrently e) {
+            return customerIdByStripeId(stripeCustomerId).orElseThrow();
+        }
     }
 
     /** What taking over a Stripe customer's details did. */
@@ -196,45 +197,44 @@ public class BillingStore {
     public DetailsUpdate updateFromStripeCustomer(String stripeCustomerId, String name, String email) {
         String address = address(stripeCustomerId, email);
         String displayName = displayName(name, address);
-        return run(c -> {
-            Optional<Long> agent = agentOf(c, stripeCustomerId);
+        return run(() -> {
+            Optional<Long> agent = agentOf(stripeCustomerId);
             if (agent.isEmpty()) {
                 return DetailsUpdate.UNKNOWN;
             }
             long customerId = agent.get();
-            Optional<Long> others = id(c, "SELECT count(*) FROM stripe_customers WHERE customer_id = ? AND stripe_customer_id <> ?",
+            Optional<Long> others = id("SELECT count(*) FROM stripe_customers WHERE customer_id = ? AND stripe_customer_id <> ?",
                     customerId, stripeCustomerId);
-            Optional<Long> own = id(c, "SELECT 1 FROM stripe_customers WHERE stripe_customer_id = ? AND origin = 'created'", stripeCustomerId);
+            Optional<Long> own = id("SELECT 1 FROM stripe_customers WHERE stripe_customer_id = ? AND origin = 'created'", stripeCustomerId);
             if (own.isEmpty() || others.orElse(0L) > 0) {
                 return DetailsUpdate.NOT_OWN_DETAILS;
             }
-            int updated = update(c, "UPDATE customers SET name = ?, email = ? WHERE id = ? AND NOT EXISTS "
+            int updated = update("UPDATE customers SET name = ?, email = ? WHERE id = ? AND NOT EXISTS "
                     + "(SELECT 1 FROM customers o WHERE lower(o.email) = ? AND o.id <> ?)", displayName, address, customerId, address, customerId);
             return updated == 1 ? DetailsUpdate.UPDATED : DetailsUpdate.EMAIL_TAKEN;
         });
     }
 
     public Optional<Long> customerIdByStripeId(String stripeCustomerId) {
-        return run(c -> agentOf(c, stripeCustomerId));
+        return run(() -> agentOf(stripeCustomerId));
     }
 
     public void recordPayment(long customerId, Instant paidAt) {
-        run(c -> update(c, "UPDATE customers SET last_payment_date = GREATEST(COALESCE(last_payment_date, ?), ?) WHERE id = ?",
+        run(() -> update("UPDATE customers SET last_payment_date = GREATEST(COALESCE(last_payment_date, ?), ?) WHERE id = ?",
                 Timestamp.from(paidAt), Timestamp.from(paidAt), customerId));
     }
 
-    /** Agents linked to Stripe: agent id → its Stripe customer ids (oldest link first). */
-    public Map<Long, List<String>> stripeCustomers() {
-        return run(c -> {
-            Map<Long, List<String>> agents = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT customer_id, stripe_customer_id FROM stripe_customers ORDER BY customer_id, linked_at, stripe_customer_id");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
+    /** An agent linked to Stripe and its Stripe customer ids (oldest link first): one item of the payment check. */
+    public record StripeAgent(long customerId, List<String> stripeCustomerIds) {}
+
+    /** Agents linked to Stripe, by agent id. */
+    public List<StripeAgent> stripeAgents() {
+        Map<Long, List<String>> agents = new LinkedHashMap<>();
+        run(() -> database.sql().sql("SELECT customer_id, stripe_customer_id FROM stripe_customers ORDER BY customer_id, linked_at, stripe_customer_id")
+                .query(rs -> {
                     agents.computeIfAbsent(rs.getLong(1), id -> new ArrayList<>()).add(rs.getString(2));
-                }
-            }
-            return agents;
-        });
+                }));
+        return agents.entrySet().stream().map(e -> new StripeAgent(e.getKey(), List.copyOf(e.getValue()))).toList();
     }
 
     // ------------------------------------------------------------------ subscriptions
@@ -245,15 +245,15 @@ public class BillingStore {
      * A worse subscription never replaces a better one that another Stripe subscription holds for the same PLZ.
      */
     public Applied applySubscription(long customerId, SubscriptionFacts facts, String source, String eventId) {
-        return run(c -> {
+        return run(() -> {
             String newStatus = facts.ourStatus();
-            Row row = row(c, "SELECT id, status, stripe_subscription_id FROM subscriptions WHERE stripe_subscription_id = ? FOR UPDATE",
+            Row row = row("SELECT id, status, stripe_subscription_id FROM subscriptions WHERE stripe_subscription_id = ? FOR UPDATE",
                     facts.stripeSubscriptionId());
             if (row == null) {
-                row = row(c, "SELECT id, status, stripe_subscription_id FROM subscriptions WHERE customer_id = ? AND plz = ? FOR UPDATE",
+                row = row("SELECT id, status, stripe_subscription_id FROM subscriptions WHERE customer_id = ? AND plz = ? FOR UPDATE",
                         customerId, facts.plz());
                 if (row != null && row.stripeId != null && StripeStatus.rank(row.status) > StripeStatus.rank(newStatus)) {
-                    String customerStatus = customerStatus(c, customerId);
+                    String customerStatus = customerStatus(customerId);
                     return new Applied(row.id, row.status, row.status, customerStatus, customerStatus,
                             "PLZ " + facts.plz() + " is held by the better subscription " + row.stripeId);
                 }
@@ -261,7 +261,7 @@ public class BillingStore {
             long rowId;
             String oldStatus;
             if (row == null) {
-                rowId = id(c, "INSERT INTO subscriptions (customer_id, plz, start_date, end_date, status, stripe_subscription_id, stripe_status, current_period_end) "
+                rowId = id("INSERT INTO subscriptions (customer_id, plz, start_date, end_date, status, stripe_subscription_id, stripe_status, current_period_end) "
                                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         customerId, facts.plz(), ts(facts.startDate() == null ? Instant.now() : facts.startDate()), ts(facts.endDate()),
                         newStatus, facts.stripeSubscriptionId(), facts.stripeStatus(), ts(facts.currentPeriodEnd())).orElseThrow();
@@ -269,116 +269,79 @@ public class BillingStore {
             } else {
                 rowId = row.id;
                 oldStatus = row.status;
-                update(c, "UPDATE subscriptions SET customer_id = ?, plz = ?, start_date = COALESCE(?, start_date), end_date = ?, status = ?, "
+                update("UPDATE subscriptions SET customer_id = ?, plz = ?, start_date = COALESCE(?, start_date), end_date = ?, status = ?, "
                                 + "stripe_subscription_id = ?, stripe_status = ?, current_period_end = ?, updated_at = now() WHERE id = ?",
                         customerId, facts.plz(), ts(facts.startDate()), ts(facts.endDate()), newStatus, facts.stripeSubscriptionId(),
                         facts.stripeStatus(), ts(facts.currentPeriodEnd()), rowId);
             }
             if (!newStatus.equals(oldStatus)) {
-                history(c, "subscription", rowId, oldStatus, newStatus, source, eventId);
+                history("subscription", rowId, oldStatus, newStatus, source, eventId);
             }
-            String customerOld = customerStatus(c, customerId);
-            String customerNew = recomputeCustomer(c, customerId, source, eventId);
+            String customerOld = customerStatus(customerId);
+            String customerNew = recompute(customerId, source, eventId);
             return new Applied(rowId, oldStatus, newStatus, customerOld, customerNew, null);
         });
     }
 
     /** Recomputes a customer's status from its subscriptions; true if it changed. */
     public boolean recomputeCustomer(long customerId, String source, String eventId) {
-        return run(c -> {
-            String before = customerStatus(c, customerId);
-            return !recomputeCustomer(c, customerId, source, eventId).equals(before);
+        return run(() -> {
+            String before = customerStatus(customerId);
+            return !recompute(customerId, source, eventId).equals(before);
         });
     }
 
-    private String recomputeCustomer(Connection c, long customerId, String source, String eventId) throws SQLException {
-        String current = customerStatus(c, customerId);
-        List<String> statuses = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM subscriptions WHERE customer_id = ?")) {
-            ps.setLong(1, customerId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    statuses.add(rs.getString(1));
-                }
-            }
-        }
+    private String recompute(long customerId, String source, String eventId) {
+        String current = customerStatus(customerId);
+        List<String> statuses = rows((rs, n) -> rs.getString(1), "SELECT status FROM subscriptions WHERE customer_id = ?", customerId);
         String computed = StripeStatus.customer(statuses);
         if (!computed.equals(current)) {
-            update(c, "UPDATE customers SET status = ? WHERE id = ?", computed, customerId);
-            history(c, "customer", customerId, current, computed, source, eventId);
+            update("UPDATE customers SET status = ? WHERE id = ?", computed, customerId);
+            history("customer", customerId, current, computed, source, eventId);
         }
         return computed;
     }
 
     public void recordJobRun(String job, String summary) {
-        run(c -> update(c, "INSERT INTO job_runs (job, last_success_at, last_summary) VALUES (?, now(), ?) "
+        run(() -> update("INSERT INTO job_runs (job, last_success_at, last_summary) VALUES (?, now(), ?) "
                 + "ON CONFLICT (job) DO UPDATE SET last_success_at = now(), last_summary = EXCLUDED.last_summary", job, summary));
     }
 
     // ------------------------------------------------------------------ plumbing
+    // Statements run through Database.sql(); inside run(...) they share its transaction.
 
-    private static String customerStatus(Connection c, long customerId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM customers WHERE id = ? FOR UPDATE")) {
-            ps.setLong(1, customerId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new IllegalArgumentException("No customer " + customerId);
-                }
-                return rs.getString(1);
-            }
-        }
+    private String customerStatus(long customerId) {
+        return database.sql().sql("SELECT status FROM customers WHERE id = ? FOR UPDATE").param(customerId)
+                .query(String.class).optional()
+                .orElseThrow(() -> new IllegalArgumentException("No customer " + customerId));
     }
 
-    private static void history(Connection c, String entity, long id, String oldStatus, String newStatus, String source, String eventId) throws SQLException {
-        update(c, "INSERT INTO status_history (entity, entity_id, old_status, new_status, source, event_id) VALUES (?, ?, ?, ?, ?, ?)",
+    private void history(String entity, long id, String oldStatus, String newStatus, String source, String eventId) {
+        update("INSERT INTO status_history (entity, entity_id, old_status, new_status, source, event_id) VALUES (?, ?, ?, ?, ?, ?)",
                 entity, id, oldStatus, newStatus, source, eventId);
     }
 
     private record Row(long id, String status, String stripeId) {}
 
-    private static Row row(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? new Row(rs.getLong(1), rs.getString(2), rs.getString(3)) : null;
-        }
+    private Row row(String sql, Object... args) {
+        return rows((rs, n) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3)), sql, args).stream().findFirst().orElse(null);
     }
 
     /** The agent a Stripe customer is linked to. */
-    private static Optional<Long> agentOf(Connection c, String stripeCustomerId) throws SQLException {
-        return id(c, "SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
+    private Optional<Long> agentOf(String stripeCustomerId) {
+        return id("SELECT customer_id FROM stripe_customers WHERE stripe_customer_id = ?", stripeCustomerId);
     }
 
-    private interface RowMapper<T> {
-        T map(ResultSet rs) throws SQLException;
+    private <T> List<T> rows(RowMapper<T> mapper, String sql, Object... args) {
+        return database.sql().sql(sql).params(args).query(mapper).list();
     }
 
-    private static <T> List<T> rows(Connection c, RowMapper<T> mapper, String sql, Object... args) throws SQLException {
-        List<T> rows = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                rows.add(mapper.map(rs));
-            }
-        }
-        return rows;
+    private Optional<Long> id(String sql, Object... args) {
+        return rows((rs, n) -> rs.getLong(1), sql, args).stream().findFirst();
     }
 
-    private static Optional<Long> id(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
-        }
-    }
-
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args)) {
-            return ps.executeUpdate();
-        }
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            ps.setObject(i + 1, args[i]);
-        }
-        return ps;
+    private int update(String sql, Object... args) {
+        return database.sql().sql(sql).params(args).update();
     }
 
     private static String address(String stripeCustomerId, String email) {
@@ -404,25 +367,30 @@ public class BillingStore {
         return instant == null ? null : Timestamp.from(instant);
     }
 
-    private interface Work<T> {
-        T apply(Connection c) throws SQLException;
+    /** Runs {@code work} in one transaction. */
+    private <T> T run(java.util.function.Supplier<T> work) {
+        try {
+            return database.inTransaction(work);
+        } catch (DataAccessException e) {
+            // PostgreSQL's message may quote values (an agent's e-mail in a unique violation), and Spring's quotes the SQL:
+            // only the SQLState
+            throw new IllegalStateException("Billing database work failed (SQLState " + sqlState(e) + ")", e);
+        }
     }
 
-    /** Runs {@code work} in one transaction. */
-    private <T> T run(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.apply(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+    private void run(Runnable work) {
+        run(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    static String sqlState(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
             }
-        } catch (SQLException e) {
-            // PostgreSQL's message may quote values (an agent's e-mail in a unique violation): only the SQLState
-            throw new IllegalStateException("Billing database work failed (SQLState " + e.getSQLState() + ")", e);
         }
+        return "unknown";
     }
 }

@@ -12,13 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The daily verification, called by the route {@code payment-check-run}. First it lists the completed Checkout
- * Sessions of the last {@code checkoutLookback} and links every Stripe customer Geolead does not know yet, as
- * {@code checkout.session.completed} would (the agents whose checkout event never got through). Then, for every
- * agent linked to Stripe, it lists all subscriptions of all its Stripe customers and reconciles them and the
- * agent's status with Stripe. One checkout's or agent's failure never stops the others.
+ * The daily verification; the route {@code payment-check-run} calls its steps: {@link #start} lists the completed
+ * Checkout Sessions of the last {@code checkoutLookback} and links every Stripe customer Geolead does not know yet,
+ * as {@code checkout.session.completed} would (the agents whose checkout event never got through);
+ * {@link #customers} lists every agent linked to Stripe, and the route's {@code split} calls {@link #check} for
+ * each (all subscriptions of all its Stripe customers, reconciled with the agent's status), or {@link #failed}
+ * when that threw; {@link #finish} records the run. One checkout's or agent's failure never stops the others.
  */
 public class PaymentCheck {
 
@@ -31,6 +33,37 @@ public class PaymentCheck {
         public String describe() {
             return "Payment check: " + checked + " customer(s) checked, " + changed + " changed, " + failed + " failed, "
                     + linked + " checkout(s) without event linked";
+        }
+    }
+
+    /** The counts of a run in progress (the route keeps it in the exchange property {@code run}). */
+    public static final class Run {
+        private final AtomicInteger checked = new AtomicInteger();
+        private final AtomicInteger changed = new AtomicInteger();
+        private final AtomicInteger failed = new AtomicInteger();
+        private final AtomicInteger linked = new AtomicInteger();
+
+        /** A run that starts with {@code linked} checkouts linked and {@code failed} failures. */
+        public Run(int linked, int failed) {
+            this.linked.set(linked);
+            this.failed.set(failed);
+        }
+
+        /** One agent checked, changed or not. */
+        public void checked(boolean changedIt) {
+            checked.incrementAndGet();
+            if (changedIt) {
+                changed.incrementAndGet();
+            }
+        }
+
+        /** One agent whose check failed. */
+        public void failed() {
+            failed.incrementAndGet();
+        }
+
+        public Summary summary() {
+            return new Summary(checked.get(), changed.get(), failed.get(), linked.get());
         }
     }
 
@@ -53,7 +86,8 @@ public class PaymentCheck {
         this.clock = clock;
     }
 
-    public Summary run() {
+    /** Starts a run: links the Stripe customers of recent completed checkouts Geolead does not know yet. */
+    public Run start() {
         int failed = 0;
         int linked = 0;
         List<StripeSubscriptions.CheckoutFacts> sessions = List.of();
@@ -79,21 +113,31 @@ public class PaymentCheck {
                         session.stripeCustomerId(), StripeEventProcessor.failureReason(e));
             }
         }
-        int checked = 0;
-        int changed = 0;
-        for (Map.Entry<Long, List<String>> agent : store.stripeCustomers().entrySet()) {
-            try {
-                if (reconcile(agent.getKey(), agent.getValue())) {
-                    changed++;
-                }
-                checked++;
-            } catch (Exception e) {
-                failed++;
-                LOG.warn("Payment check of customer {} ({}) failed, the others go on: {}", agent.getKey(), agent.getValue(),
-                        StripeEventProcessor.failureReason(e));
-            }
-        }
-        Summary summary = new Summary(checked, changed, failed, linked);
+        return new Run(linked, failed);
+    }
+
+    /** Every agent linked to Stripe, with its Stripe customer ids: what the route splits over. */
+    public List<BillingStore.StripeAgent> customers() {
+        return store.stripeAgents();
+    }
+
+    /** Checks one agent against Stripe and counts it; returns whether anything changed. A failure is thrown. */
+    public boolean check(Run run, BillingStore.StripeAgent agent) throws Exception {
+        boolean changedIt = reconcile(agent.customerId(), agent.stripeCustomerIds());
+        run.checked(changedIt);
+        return changedIt;
+    }
+
+    /** Counts an agent whose check threw and returns the (PII-free) line the route logs; the others go on. */
+    public String failed(Run run, BillingStore.StripeAgent agent, Throwable e) {
+        run.failed();
+        return "Payment check of customer " + agent.customerId() + " (" + String.join(", ", agent.stripeCustomerIds())
+                + ") failed, the others go on: " + StripeEventProcessor.failureReason(e);
+    }
+
+    /** Ends a run: records it (job_runs) and returns its summary. */
+    public Summary finish(Run run) {
+        Summary summary = run.summary();
         store.recordJobRun(JOB, summary.describe());
         return summary;
     }

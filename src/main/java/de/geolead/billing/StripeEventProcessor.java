@@ -15,10 +15,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Processes one stored Stripe event, called by the route {@code stripe-events}. An event is a trigger,
- * not the truth: the subscription or customer it names is fetched from the Stripe API again, so events
- * that arrive late, twice or out of order all end in Stripe's current state. The ids are read from the
- * raw JSON, which works whatever API version the event was rendered with.
+ * Processes one stored Stripe event. The route {@code stripe-event} reads the event's type
+ * ({@link #type}) and calls the method for that kind of event (see {@link StripeEventType}); the Java here does
+ * the work of each kind. An event is a trigger, not the truth: the subscription or customer it names is fetched
+ * from the Stripe API again, so events that arrive late, twice or out of order all end in Stripe's current state.
+ * The ids are read from the raw JSON, which works whatever API version the event was rendered with.
+ * <p>
+ * Every kind runs as one attempt ({@link #attempt}): only one attempt at an event runs at a time (a lease in the
+ * database, see {@link BillingStore#startAttempt}), a second one meanwhile does nothing; a failure (Stripe API,
+ * database) marks the event {@code failed} with a reason and is thrown: the broker redelivers the message, and
+ * after its last attempt the sweep ({@link StripeEventSweep}) takes the event up again.
  */
 public class StripeEventProcessor {
 
@@ -34,13 +40,51 @@ public class StripeEventProcessor {
         this.store = store;
     }
 
+    /** The stored type of an event, what the route dispatches on; {@code unknown} for an event id not stored. */
+    public String type(String eventId) {
+        return store.eventType(eventId).orElse("unknown");
+    }
+
+    /** {@code customer.subscription.created|updated|deleted}: the subscription is re-read and mirrored. */
+    public String subscriptionChanged(String eventId) throws EventFailedException {
+        return attempt(eventId, (type, object) -> syncSubscription(eventId, text(object, "id")));
+    }
+
+    /** {@code customer.updated}: name and e-mail follow Stripe only for an agent created from this Stripe customer alone. */
+    public String customerUpdated(String eventId) throws EventFailedException {
+        return attempt(eventId, (type, object) -> customerUpdated(eventId, text(object, "id")));
+    }
+
+    /** {@code checkout.session.completed}: the Stripe customer is linked to its agent (created if new), then its subscription mirrored. */
+    public String checkoutCompleted(String eventId) throws EventFailedException {
+        return attempt(eventId, (type, session) -> checkoutCompleted(eventId, session));
+    }
+
+    /** {@code invoice.paid}: the invoice's subscription is mirrored and the agent's last payment date recorded. */
+    public String invoicePaid(String eventId) throws EventFailedException {
+        return attempt(eventId, (type, invoice) -> invoicePaid(eventId, invoice));
+    }
+
+    /** {@code invoice.payment_failed}: the invoice's subscription is mirrored (Stripe has made it past due or worse). */
+    public String invoicePaymentFailed(String eventId) throws EventFailedException {
+        return attempt(eventId, (type, invoice) -> syncSubscription(eventId, invoiceSubscription(invoice)));
+    }
+
+    /** Any other type: stored as {@code ignored}, "event type … is not used". */
+    public String notUsed(String eventId) throws EventFailedException {
+        return attempt(eventId, (type, object) -> ignore(eventId, "event type " + type + " is not used"));
+    }
+
+    /** The work of one kind of event on the event's type and {@code data.object}; returns what it did. */
+    interface Work {
+        String apply(String type, JsonObject object) throws Exception;
+    }
+
     /**
-     * Applies the event and returns one log line about it. A failure (Stripe API, database) marks the event
-     * {@code failed} with a reason and is thrown: the broker redelivers the message, and after its last attempt
-     * the sweep ({@link StripeEventSweep}) takes the event up again. Only one attempt at an event runs at a time
-     * (a lease in the database, see {@link BillingStore#startAttempt}): a second one meanwhile does nothing.
+     * One attempt at an event: starts it (the lease), applies {@code work} and returns one log line about it; a
+     * failure marks the event {@code failed} with the cleaned reason and is thrown as {@link EventFailedException}.
      */
-    public String process(String eventId) throws Exception {
+    String attempt(String eventId, Work work) throws EventFailedException {
         Optional<BillingStore.Attempt> attempt = store.startAttempt(eventId);
         if (attempt.isEmpty()) {
             return "Stripe event " + eventId + ": unknown, nothing to do";
@@ -53,39 +97,30 @@ public class StripeEventProcessor {
             return "Stripe event " + eventId + ": already " + attempt.get().status();
         }
         try {
-            return apply(eventId, attempt.get().payload());
+            JsonObject event = JsonParser.parseString(attempt.get().payload()).getAsJsonObject();
+            String type = text(event, "type");
+            warnOfApiVersion(text(event, "api_version"));
+            String outcome = work.apply(type, event.getAsJsonObject("data").getAsJsonObject("object"));
+            return "Stripe event " + eventId + " (" + type + "): " + outcome;
         } catch (Exception e) {
             String reason = failureReason(e);
+            EventFailedException failed = new EventFailedException("Stripe event " + eventId + " failed: " + reason);
             try {
                 store.markEvent(eventId, "failed", reason);
             } catch (RuntimeException markFailed) {
-                e.addSuppressed(markFailed);
+                failed.addSuppressed(markFailed);
             }
             LOG.warn("Stripe event {}: processing failed, retried later - {}", eventId, reason);
             // Camel and the JMS listener log what is thrown: only the cleaned reason, never Stripe's own message
-            throw new EventFailedException("Stripe event " + eventId + " failed: " + reason);
+            throw failed;
         }
     }
 
-    private String apply(String eventId, String payload) throws StripeException {
-        JsonObject event = JsonParser.parseString(payload).getAsJsonObject();
-        String type = text(event, "type");
-        String apiVersion = text(event, "api_version");
+    private void warnOfApiVersion(String apiVersion) {
         if (apiVersion != null && !Stripe.API_VERSION.equals(apiVersion) && versionsWarned.add(apiVersion)) {
             LOG.warn("Stripe events arrive with API version {} but stripe-java pins {}: reading them from the raw JSON; "
                     + "set the webhook endpoint's API version to {}", apiVersion, Stripe.API_VERSION, Stripe.API_VERSION);
         }
-        JsonObject object = event.getAsJsonObject("data").getAsJsonObject("object");
-        String outcome = switch (type) {
-            case "checkout.session.completed" -> checkoutCompleted(eventId, object);
-            case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted" ->
-                    syncSubscription(eventId, text(object, "id"));
-            case "invoice.paid" -> invoicePaid(eventId, object);
-            case "invoice.payment_failed" -> syncSubscription(eventId, invoiceSubscription(object));
-            case "customer.updated" -> customerUpdated(eventId, text(object, "id"));
-            default -> ignore(eventId, "event type " + type + " is not used");
-        };
-        return "Stripe event " + eventId + " (" + type + "): " + outcome;
     }
 
     /**
@@ -141,7 +176,7 @@ public class StripeEventProcessor {
         return result;
     }
 
-    /** Name and e-mail follow Stripe only for an agent created from this Stripe customer alone (see {@link BillingStore#updateFromStripeCustomer}). */
+    /** See {@link BillingStore#updateFromStripeCustomer}. */
     private String customerUpdated(String eventId, String customerId) throws StripeException {
         Optional<Long> agent = store.customerIdByStripeId(customerId);
         if (agent.isEmpty()) {

@@ -13,6 +13,8 @@ import java.util.List;
  * An event is only taken when nothing has tried it for {@code grace}, and taking it is a claim in the database,
  * so two sweeps (or instances) do not work on the same event; processing is idempotent anyway (it re-reads
  * Stripe). After {@code retryFor} an event stays {@code failed} with its reason, and one ERROR line says so.
+ * Each event is processed the way a queued one is: by the route {@code stripe-event}, which dispatches on its type
+ * (wired in GeoleadConfiguration).
  */
 public class StripeEventSweep {
 
@@ -25,13 +27,19 @@ public class StripeEventSweep {
         }
     }
 
-    private final StripeEventProcessor processor;
+    /** Processes one stored event and returns its log line; a failure is thrown (the event is then marked failed). */
+    @FunctionalInterface
+    public interface Processing {
+        String process(String eventId) throws Exception;
+    }
+
+    private final Processing processor;
     private final BillingStore store;
     private final Duration retryFor;
     private final Duration grace;
     private final int batchSize;
 
-    public StripeEventSweep(StripeEventProcessor processor, BillingStore store, Duration retryFor, Duration grace, int batchSize) {
+    public StripeEventSweep(Processing processor, BillingStore store, Duration retryFor, Duration grace, int batchSize) {
         this.processor = processor;
         this.store = store;
         this.retryFor = retryFor;

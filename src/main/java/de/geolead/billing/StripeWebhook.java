@@ -16,10 +16,18 @@ import java.util.List;
  */
 public class StripeWebhook {
 
+    /** What the route does after receiving: queue the event for processing (and answer), or only answer. */
+    public enum Next { QUEUE, ANSWER }
+
     /** The answer to Stripe. {@code enqueue}: the event must (still) go to processing. */
     public record Receipt(String eventId, String type, boolean duplicate, boolean enqueue) {
         public String answer() {
             return duplicate ? "duplicate" : "ok";
+        }
+
+        /** {@link Next#QUEUE} when the event must (still) go to processing, else {@link Next#ANSWER}. */
+        public Next next() {
+            return enqueue ? Next.QUEUE : Next.ANSWER;
         }
     }
 

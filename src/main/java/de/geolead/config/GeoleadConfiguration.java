@@ -168,9 +168,16 @@ public class GeoleadConfiguration implements CamelConfiguration {
         });
     }
 
+    /** The route that processes one stored Stripe event by its type (routes/stripe-webhook.camel.yaml). */
+    static final String STRIPE_EVENT_ROUTE = "direct:stripe-event";
+    /** Set from Java at start-up (declared with a safe default in application.properties). */
+    static final String WEBHOOK_ENABLED = "geolead.webhook.enabled";
+    static final String BILLING_ENABLED = "geolead.billing.enabled";
+
     /** Stripe client, webhook receiver, event processor and daily check; each part runs once its secret is set. */
     private static void configureBilling(CamelContext context, Registry registry, GeoleadSettings settings, Infrastructure infrastructure) {
-        BillingStore store = new BillingStore(infrastructure.dataSource(), stripeEventLease(settings.stripeRetries(), settings.stripeBackoff()));
+        BillingStore store = new BillingStore(new de.geolead.db.Database(infrastructure.dataSource()),
+                stripeEventLease(settings.stripeRetries(), settings.stripeBackoff()));
         StripeClient client = StripeClient.builder()
                 .setApiKey(settings.stripeApiKey().isEmpty() ? "sk_unset" : settings.stripeApiKey())
                 .setApiBase(settings.stripeApiBase())
@@ -184,13 +191,16 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC(), settings.trustedProxies()));
         StripeEventProcessor processor = new StripeEventProcessor(stripe, store);
         registry.bind("stripeEventProcessor", processor);
-        registry.bind("stripeEventSweep", new StripeEventSweep(processor, store, settings.stripeEventRetryFor(), settings.sweepGrace(), 500));
+        // the sweep processes an event as a queued one is: through the route stripe-event, which dispatches on its type
+        org.apache.camel.ProducerTemplate events = context.createProducerTemplate();
+        StripeEventSweep.Processing viaRoute = eventId -> events.requestBody(STRIPE_EVENT_ROUTE, eventId, String.class);
+        registry.bind("stripeEventSweep", new StripeEventSweep(viaRoute, store, settings.stripeEventRetryFor(), settings.sweepGrace(), 500));
         registry.bind("paymentCheck", new PaymentCheck(stripe, store, processor, settings.checkoutLookback(), Clock.systemUTC()));
 
         boolean webhook = !settings.stripeWebhookSecret().isEmpty();
         boolean api = !settings.stripeApiKey().isEmpty();
-        context.getPropertiesComponent().addOverrideProperty("geolead.webhook.enabled", Boolean.toString(webhook));
-        context.getPropertiesComponent().addOverrideProperty("geolead.billing.enabled", Boolean.toString(api));
+        context.getPropertiesComponent().addOverrideProperty(WEBHOOK_ENABLED, Boolean.toString(webhook));
+        context.getPropertiesComponent().addOverrideProperty(BILLING_ENABLED, Boolean.toString(api));
         if (!webhook) {
             LOG.warn("Stripe webhook is NOT started: set STRIPE_WEBHOOK_SECRET");
         }

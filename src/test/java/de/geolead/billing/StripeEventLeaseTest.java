@@ -2,6 +2,7 @@ package de.geolead.billing;
 
 import com.stripe.StripeClient;
 import com.stripe.net.Webhook;
+import de.geolead.db.Database;
 import de.geolead.sandbox.SandboxStripe;
 import de.geolead.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -43,10 +44,11 @@ class StripeEventLeaseTest {
     static void start() {
         stripe = SandboxStripe.start(0, STRIPE_KEY);
         executor = Executors.newSingleThreadExecutor();
-        store = new BillingStore(db.dataSource());
+        store = new BillingStore(new Database(db.dataSource()));
         StripeClient client = StripeClient.builder().setApiKey(STRIPE_KEY).setApiBase(stripe.apiBase()).build();
         processor = new StripeEventProcessor(new StripeSubscriptions(client, 0, Duration.ofMillis(100)), store);
-        sweep = new StripeEventSweep(processor, store, Duration.ofDays(3), Duration.ZERO, 500);
+        // the event is a customer.subscription.updated: the route stripe-event would call subscriptionChanged
+        sweep = new StripeEventSweep(processor::subscriptionChanged, store, Duration.ofDays(3), Duration.ZERO, 500);
     }
 
     @AfterAll
@@ -78,10 +80,10 @@ class StripeEventLeaseTest {
         storeEvent("evt_lease");
         CountDownLatch release = stripe.holdNext(SUBSCRIPTION_PATH, Duration.ofSeconds(60));
 
-        Future<String> first = executor.submit(() -> processor.process("evt_lease"));
+        Future<String> first = executor.submit(() -> processor.subscriptionChanged("evt_lease"));
         await().atMost(Duration.ofSeconds(30)).until(() -> stripe.requestCount(SUBSCRIPTION_PATH) == 1);
         // the first attempt's Stripe call is held in flight: the second consumer gets the same event now
-        String second = processor.process("evt_lease");
+        String second = processor.subscriptionChanged("evt_lease");
         release.countDown();
 
         assertThat(second).contains("in progress");
