@@ -1,6 +1,5 @@
 package de.geolead.ops;
 
-import de.geolead.config.EmbeddedBroker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +13,8 @@ import org.apache.activemq.artemis.api.core.management.ResourceNames;
 import org.apache.activemq.artemis.api.jms.management.JMSManagementHelper;
 
 import javax.sql.DataSource;
+import java.util.List;
+import java.util.function.ToLongFunction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -61,14 +62,15 @@ public final class BusinessMetrics {
 
     /**
      * Messages in the queues nothing consumes (dead letters, expired messages, failed mails), read at scrape time:
-     * from the embedded broker in this JVM, or ({@code broker} null) from the external broker over its management
-     * address {@code activemq.management} (the login needs the {@code manage} permission there); NaN when the broker
-     * does not answer.
+     * from the embedded broker in this JVM ({@code embedded} answers a queue's message count), or ({@code embedded}
+     * null) from the external broker over its management address {@code activemq.management} (the login needs the
+     * {@code manage} permission there); NaN when the broker does not answer.
      */
-    public static void registerDeadLetters(MeterRegistry registry, EmbeddedBroker broker, ConnectionFactory external) {
-        for (String queue : EmbeddedBroker.DEAD_LETTER_QUEUES) {
-            Gauge.Builder<?> gauge = broker != null
-                    ? Gauge.builder("geolead.dead.letter.messages", broker, b -> deadLetters(b, queue))
+    public static void registerDeadLetters(MeterRegistry registry, List<String> queues, ToLongFunction<String> embedded,
+                                           ConnectionFactory external) {
+        for (String queue : queues) {
+            Gauge.Builder<?> gauge = embedded != null
+                    ? Gauge.builder("geolead.dead.letter.messages", embedded, count -> deadLetters(count, queue))
                     : Gauge.builder("geolead.dead.letter.messages", external, f -> messageCount(f, queue));
             gauge.description("Messages waiting in a dead-letter or expiry queue of the broker")
                     .tag("queue", queue)
@@ -76,9 +78,9 @@ public final class BusinessMetrics {
         }
     }
 
-    private static double deadLetters(EmbeddedBroker broker, String queue) {
+    private static double deadLetters(ToLongFunction<String> embedded, String queue) {
         try {
-            return broker.messageCount(queue);
+            return embedded.applyAsLong(queue);
         } catch (RuntimeException e) { // broker stopping
             return Double.NaN;
         }
