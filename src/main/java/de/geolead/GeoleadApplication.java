@@ -21,26 +21,13 @@ public final class GeoleadApplication {
     private GeoleadApplication() {
     }
 
+    /** A production start; the jar's Main-Class is {@code de.geolead.launcher.Launcher}, which also knows {@code sandbox}. */
     public static void main(String[] args) {
-        if (args.length > 0 && "sandbox".equals(args[0])) {
-            runSandbox(java.util.Arrays.copyOfRange(args, 1, args.length));
-            return;
-        }
         try {
             newMain(Boolean.parseBoolean(System.getenv("GEOLEAD_DEV_MODE")) ? Path.of("routes") : null).run(args);
         } catch (Exception e) {
             LoggerFactory.getLogger(GeoleadApplication.class).error("Geolead failed to start: {}", e.getMessage(), e);
             // the embedded database and broker must not keep a half-started JVM alive
-            System.exit(1);
-        }
-    }
-
-    /** {@code geolead.jar sandbox [--duration=90s]}: the whole pipeline against stand-ins (see {@code de.geolead.sandbox}). */
-    private static void runSandbox(String[] args) {
-        try {
-            de.geolead.sandbox.Sandbox.main(args);
-        } catch (Exception e) {
-            LoggerFactory.getLogger(GeoleadApplication.class).error("The sandbox failed: {}", e.getMessage(), e);
             System.exit(1);
         }
     }

@@ -1,6 +1,7 @@
 package de.geolead.config;
 
 import com.zaxxer.hikari.HikariDataSource;
+import de.geolead.db.Database;
 import org.apache.camel.CamelContext;
 import org.apache.camel.DelegateEndpoint;
 import org.apache.camel.Endpoint;
@@ -28,11 +29,11 @@ import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 
 import javax.sql.DataSource;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Date;
@@ -248,7 +249,7 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
                 LOG.info("Scheduler: instance {} left cluster {}{}", instance, NAME,
                         given == 0 ? "" : ", gave back " + given + " fire(s) it had taken");
             }
-        } catch (SchedulerException | SQLException e) {
+        } catch (SchedulerException | DataAccessException e) {
             LOG.warn("Scheduler could not be shut down cleanly: {}", e.getMessage());
         }
     }
@@ -258,40 +259,24 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
      * cluster recovery does for a dead instance), under Quartz's trigger lock, and its cluster membership ends when
      * nothing of it is left. Returns how many fires were given back.
      */
-    static int giveBack(DataSource dataSource, String instance) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement lock = c.prepareStatement(
-                        "SELECT 1 FROM qrtz_locks WHERE sched_name = ? AND lock_name = 'TRIGGER_ACCESS' FOR UPDATE")) {
-                    lock.setString(1, NAME);
-                    lock.executeQuery().close();
-                }
-                int given = update(c, """
-                        UPDATE qrtz_triggers t SET trigger_state = 'WAITING'
-                          FROM qrtz_fired_triggers f
-                         WHERE f.sched_name = t.sched_name AND f.trigger_name = t.trigger_name AND f.trigger_group = t.trigger_group
-                           AND f.sched_name = ? AND f.instance_name = ? AND f.state = 'ACQUIRED' AND t.trigger_state = 'ACQUIRED'""",
-                        NAME, instance);
-                update(c, "DELETE FROM qrtz_fired_triggers WHERE sched_name = ? AND instance_name = ? AND state = 'ACQUIRED'", NAME, instance);
-                update(c, "DELETE FROM qrtz_scheduler_state WHERE sched_name = ? AND instance_name = ? AND NOT EXISTS "
-                        + "(SELECT 1 FROM qrtz_fired_triggers WHERE sched_name = ? AND instance_name = ?)", NAME, instance, NAME, instance);
-                c.commit();
-                return given;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-    }
-
-    private static int update(Connection c, String sql, String... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setString(i + 1, args[i]);
-            }
-            return ps.executeUpdate();
-        }
+    static int giveBack(DataSource dataSource, String instance) {
+        Database db = new Database(dataSource);
+        return db.inTransaction(() -> {
+            db.sql().sql("SELECT 1 FROM qrtz_locks WHERE sched_name = ? AND lock_name = 'TRIGGER_ACCESS' FOR UPDATE")
+                    .param(NAME).query(Integer.class).list();
+            int given = db.sql().sql("""
+                    UPDATE qrtz_triggers t SET trigger_state = 'WAITING'
+                      FROM qrtz_fired_triggers f
+                     WHERE f.sched_name = t.sched_name AND f.trigger_name = t.trigger_name AND f.trigger_group = t.trigger_group
+                       AND f.sched_name = ? AND f.instance_name = ? AND f.state = 'ACQUIRED' AND t.trigger_state = 'ACQUIRED'""")
+                    .params(NAME, instance).update();
+            db.sql().sql("DELETE FROM qrtz_fired_triggers WHERE sched_name = ? AND instance_name = ? AND state = 'ACQUIRED'")
+                    .params(NAME, instance).update();
+            db.sql().sql("DELETE FROM qrtz_scheduler_state WHERE sched_name = ? AND instance_name = ? AND NOT EXISTS "
+                            + "(SELECT 1 FROM qrtz_fired_triggers WHERE sched_name = ? AND instance_name = ?)")
+                    .params(NAME, instance, NAME, instance).update();
+            return given;
+        });
     }
 
     @Override

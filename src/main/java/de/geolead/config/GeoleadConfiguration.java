@@ -146,7 +146,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
-        context.addService(HawtioConsole.of(settings), true, true);
+        context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
     }
 
@@ -163,7 +163,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
             MeterRegistry meters = ctx.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 BusinessMetrics.register(meters, infrastructure.dataSource());
-                BusinessMetrics.registerDeadLetters(meters, infrastructure.embeddedBroker(), infrastructure.connectionFactory());
+                EmbeddedBroker broker = infrastructure.embeddedBroker();
+                BusinessMetrics.registerDeadLetters(meters, EmbeddedBroker.DEAD_LETTER_QUEUES,
+                        broker == null ? null : broker::messageCount, infrastructure.connectionFactory());
             }
         });
     }

@@ -1,6 +1,7 @@
 package de.geolead.config;
 
 import de.geolead.billing.TrustedProxies;
+import de.geolead.console.ConsoleSettings;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -245,6 +246,11 @@ public final class GeoleadSettings {
     public Path consoleWar() { return optionalPath("geolead.console.war"); }
     /** Whether console users may start, stop, suspend and resume routes (all of them: Hawtio has no per-role rights here). */
     public boolean consoleAdminWrite() { return Boolean.parseBoolean(get("geolead.console.admin.write")); }
+
+    /** The console's part of the settings, as the console takes it. */
+    public ConsoleSettings console() {
+        return new ConsoleSettings(consoleBind(), consolePort(), consoleUsersFile(), consoleWar(), consoleAdminWrite());
+    }
 
     private Path optionalPath(String key) {
         return get(key).isEmpty() ? null : Path.of(get(key));

@@ -1,6 +1,5 @@
 package de.geolead.console;
 
-import de.geolead.config.GeoleadSettings;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.FileUtil;
 import org.eclipse.jetty.ee10.webapp.WebAppClassLoader;
@@ -63,9 +62,9 @@ public final class HawtioConsole extends ServiceSupport {
         this.adminWrite = adminWrite;
     }
 
-    public static HawtioConsole of(GeoleadSettings settings) {
-        return new HawtioConsole(settings.consoleBind(), settings.consolePort(), settings.consoleUsersFile(),
-                settings.consoleWar() == null ? defaultWar() : settings.consoleWar(), settings.consoleAdminWrite());
+    public static HawtioConsole of(ConsoleSettings settings) {
+        return new HawtioConsole(settings.bind(), settings.port(), settings.usersFile(),
+                settings.war() == null ? defaultWar() : settings.war(), settings.adminWrite());
     }
 
     /** {@code hawtio/hawtio.war} beside geolead.jar, or beside target/classes when run from the build. */

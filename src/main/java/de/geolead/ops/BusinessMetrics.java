@@ -1,6 +1,6 @@
 package de.geolead.ops;
 
-import de.geolead.config.EmbeddedBroker;
+import de.geolead.db.Database;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,9 +14,8 @@ import org.apache.activemq.artemis.api.core.management.ResourceNames;
 import org.apache.activemq.artemis.api.jms.management.JMSManagementHelper;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import java.util.List;
+import java.util.function.ToLongFunction;
 import java.sql.Timestamp;
 
 /**
@@ -30,27 +29,29 @@ public final class BusinessMetrics {
     }
 
     public static void register(MeterRegistry registry, DataSource dataSource) {
+        // the meters hold their state object (the pool, kept by the application) weakly, their function strongly
+        Database db = new Database(dataSource);
         FunctionCounter.builder("geolead.payment.status.changes", dataSource,
-                        ds -> number(ds, "SELECT count(*) FROM status_history"))
+                        ds -> number(db, "SELECT count(*) FROM status_history"))
                 .description("Status changes of customers and subscriptions (webhook and daily check)")
                 .register(registry);
         Gauge.builder("geolead.import.last.success", dataSource,
-                        ds -> epochSeconds(ds, "SELECT last_success_at FROM import_watermarks WHERE source = 'dialfire'"))
+                        ds -> epochSeconds(db, "SELECT last_success_at FROM import_watermarks WHERE source = 'dialfire'"))
                 .description("When the Dialfire import last completed, epoch seconds (0 = never)")
                 .baseUnit("seconds")
                 .register(registry);
         Gauge.builder("geolead.payment.check.last.success", dataSource,
-                        ds -> epochSeconds(ds, "SELECT last_success_at FROM job_runs WHERE job = 'payment-check'"))
+                        ds -> epochSeconds(db, "SELECT last_success_at FROM job_runs WHERE job = 'payment-check'"))
                 .description("When the daily payment check last completed, epoch seconds (0 = never)")
                 .baseUnit("seconds")
                 .register(registry);
         Gauge.builder("geolead.stripe.events.failed", dataSource,
-                        ds -> number(ds, "SELECT count(*) FROM stripe_events WHERE status = 'failed' AND given_up_at IS NULL"))
+                        ds -> number(db, "SELECT count(*) FROM stripe_events WHERE status = 'failed' AND given_up_at IS NULL"))
                 .description("Stripe events whose processing failed and that the sweep still retries")
                 .tag("state", "retrying")
                 .register(registry);
         Gauge.builder("geolead.stripe.events.failed", dataSource,
-                        ds -> number(ds, "SELECT count(*) FROM stripe_events WHERE status = 'failed' AND given_up_at IS NOT NULL"))
+                        ds -> number(db, "SELECT count(*) FROM stripe_events WHERE status = 'failed' AND given_up_at IS NOT NULL"))
                 .description("Stripe events the sweep gave up on (GEOLEAD_STRIPE_EVENT_RETRY_FOR passed)")
                 .tag("state", "given_up")
                 .register(registry);
@@ -61,14 +62,16 @@ public final class BusinessMetrics {
 
     /**
      * Messages in the queues nothing consumes (dead letters, expired messages, failed mails), read at scrape time:
-     * from the embedded broker in this JVM, or ({@code broker} null) from the external broker over its management
-     * address {@code activemq.management} (the login needs the {@code manage} permission there); NaN when the broker
-     * does not answer.
+     * from the embedded broker in this JVM ({@code embedded} answers a queue's message count), or ({@code embedded}
+     * null) from the external broker over its management address {@code activemq.management} (the login needs the
+     * {@code manage} permission there); NaN when the broker does not answer.
      */
-    public static void registerDeadLetters(MeterRegistry registry, EmbeddedBroker broker, ConnectionFactory external) {
-        for (String queue : EmbeddedBroker.DEAD_LETTER_QUEUES) {
-            Gauge.Builder<?> gauge = broker != null
-                    ? Gauge.builder("geolead.dead.letter.messages", broker, b -> deadLetters(b, queue))
+    public static void registerDeadLetters(MeterRegistry registry, List<String> queues, ToLongFunction<String> embedded,
+                                           ConnectionFactory external) {
+        for (String queue : queues) {
+            Gauge.Builder<?> gauge = embedded != null
+                    // a method reference nobody else keeps: held strongly, else the gauge would lose it to the GC
+                    ? Gauge.builder("geolead.dead.letter.messages", embedded, count -> deadLetters(count, queue)).strongReference(true)
                     : Gauge.builder("geolead.dead.letter.messages", external, f -> messageCount(f, queue));
             gauge.description("Messages waiting in a dead-letter or expiry queue of the broker")
                     .tag("queue", queue)
@@ -76,9 +79,9 @@ public final class BusinessMetrics {
         }
     }
 
-    private static double deadLetters(EmbeddedBroker broker, String queue) {
+    private static double deadLetters(ToLongFunction<String> embedded, String queue) {
         try {
-            return broker.messageCount(queue);
+            return embedded.applyAsLong(queue);
         } catch (RuntimeException e) { // broker stopping
             return Double.NaN;
         }
@@ -111,22 +114,21 @@ public final class BusinessMetrics {
         }
     }
 
-    private static double number(DataSource dataSource, String sql) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getDouble(1) : 0;
-        } catch (Exception e) {
+    private static double number(Database db, String sql) {
+        try {
+            return db.sql().sql(sql).query((rs, row) -> rs.getDouble(1)).optional().orElse(0.0);
+        } catch (RuntimeException e) { // database unreachable: the scrape shows NaN
             return Double.NaN;
         }
     }
 
-    private static double epochSeconds(DataSource dataSource, String sql) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
+    private static double epochSeconds(Database db, String sql) {
+        try {
+            return db.sql().sql(sql).query((rs, row) -> {
                 Timestamp ts = rs.getTimestamp(1);
-                return ts == null ? 0 : ts.toInstant().getEpochSecond();
-            }
-            return 0;
-        } catch (Exception e) {
+                return ts == null ? 0.0 : (double) ts.toInstant().getEpochSecond();
+            }).optional().orElse(0.0);
+        } catch (RuntimeException e) {
             return Double.NaN;
         }
     }

@@ -1,5 +1,6 @@
 package de.geolead.ops;
 
+import de.geolead.db.Database;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Session;
@@ -9,8 +10,6 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.quartz.Scheduler;
 
 import javax.sql.DataSource;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** Geolead's own readiness checks: database, broker, a recent successful Dialfire import, and the clustered scheduler. */
@@ -29,6 +29,7 @@ public final class ReadinessChecks {
     public static List<HealthCheck> all(DataSource dataSource, ConnectionFactory broker, ImportFreshness freshness,
                                         boolean importEnabled, Clock clock) {
         Instant startedAt = clock.instant();
+        Database db = new Database(dataSource);
         return List.of(
                 new Check("geolead-database", builder -> {
                     try (java.sql.Connection c = dataSource.getConnection()) {
@@ -47,15 +48,9 @@ public final class ReadinessChecks {
                         builder.detail("import", "disabled (Dialfire settings missing)");
                         return;
                     }
-                    Instant last = null;
-                    try (java.sql.Connection c = dataSource.getConnection();
-                         PreparedStatement ps = c.prepareStatement("SELECT last_success_at FROM import_watermarks WHERE source = 'dialfire'");
-                         ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            Timestamp ts = rs.getTimestamp(1);
-                            last = ts == null ? null : ts.toInstant();
-                        }
-                    }
+                    Instant last = db.sql().sql("SELECT last_success_at FROM import_watermarks WHERE source = 'dialfire'")
+                            .query((rs, row) -> Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant))
+                            .optional().flatMap(value -> value).orElse(null);
                     builder.detail("lastSuccess", last == null ? "none" : last.toString());
                     String problem = freshness.problem(last, startedAt, clock.instant());
                     if (problem != null) {
@@ -71,44 +66,38 @@ public final class ReadinessChecks {
      * + 7.5 s, Quartz's rule).
      */
     public static HealthCheck scheduler(Supplier<Scheduler> scheduler, String cluster, Duration checkin, DataSource dataSource, Clock clock) {
+        Database db = new Database(dataSource);
         return new Check("geolead-scheduler", builder -> {
             Scheduler running = scheduler.get();
             String instance = running == null ? null : running.getSchedulerInstanceId();
             builder.detail("instance", instance == null ? "none" : instance);
+            List<String> members = new ArrayList<>();
             Instant myCheckin = null;
-            try (java.sql.Connection c = dataSource.getConnection()) {
-                List<String> members = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state WHERE sched_name = ? ORDER BY instance_name")) {
-                    ps.setString(1, cluster);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            Instant last = Instant.ofEpochMilli(rs.getLong(2));
-                            members.add(rs.getString(1) + " (checked in " + last + ")");
-                            if (rs.getString(1).equals(instance)) {
-                                myCheckin = last;
-                            }
-                        }
-                    }
-                }
-                builder.detail("members", String.join(", ", members));
-                try (PreparedStatement ps = c.prepareStatement("""
-                        SELECT t.trigger_name, t.next_fire_time, f.instance_name
-                          FROM qrtz_triggers t
-                          LEFT JOIN qrtz_fired_triggers f ON f.sched_name = t.sched_name AND f.trigger_name = t.trigger_name
-                                                          AND f.trigger_group = t.trigger_group AND f.state = 'EXECUTING'
-                         WHERE t.sched_name = ?
-                         ORDER BY t.trigger_name""")) {
-                    ps.setString(1, cluster);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            long next = rs.getLong(2);
-                            builder.detail(rs.getString(1) + ".nextFireTime", rs.wasNull() || next <= 0 ? "none" : Instant.ofEpochMilli(next).toString());
-                            builder.detail(rs.getString(1) + ".runningOn", rs.getString(3) == null ? "none" : rs.getString(3));
-                        }
-                    }
+            List<Map.Entry<String, Instant>> checkins = db.sql().sql(
+                            "SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state WHERE sched_name = ? ORDER BY instance_name")
+                    .param(cluster)
+                    .query((rs, row) -> Map.entry(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))))
+                    .list();
+            for (Map.Entry<String, Instant> member : checkins) {
+                members.add(member.getKey() + " (checked in " + member.getValue() + ")");
+                if (member.getKey().equals(instance)) {
+                    myCheckin = member.getValue();
                 }
             }
+            builder.detail("members", String.join(", ", members));
+            db.sql().sql("""
+                            SELECT t.trigger_name, t.next_fire_time, f.instance_name
+                              FROM qrtz_triggers t
+                              LEFT JOIN qrtz_fired_triggers f ON f.sched_name = t.sched_name AND f.trigger_name = t.trigger_name
+                                                              AND f.trigger_group = t.trigger_group AND f.state = 'EXECUTING'
+                             WHERE t.sched_name = ?
+                             ORDER BY t.trigger_name""")
+                    .param(cluster)
+                    .query(rs -> {
+                        long next = rs.getLong(2);
+                        builder.detail(rs.getString(1) + ".nextFireTime", rs.wasNull() || next <= 0 ? "none" : Instant.ofEpochMilli(next).toString());
+                        builder.detail(rs.getString(1) + ".runningOn", rs.getString(3) == null ? "none" : rs.getString(3));
+                    });
             if (running == null || !running.isStarted() || running.isShutdown() || running.isInStandbyMode()) {
                 throw new IllegalStateException("the scheduler of this instance is not running");
             }

@@ -1,5 +1,7 @@
 package de.geolead.config;
 
+import de.geolead.console.ConsoleSettings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -466,6 +468,8 @@ class GeoleadSettingsTest {
         assertThat(configured.consolePort()).isEqualTo(18081);
         assertThat(configured.consoleAdminWrite()).isTrue();
         assertThatThrownBy(() -> settings("geolead.console.port", "").consolePort()).hasMessageContaining("GEOLEAD_CONSOLE_PORT");
+        // what the console is given
+        assertThat(defaults.console()).isEqualTo(new ConsoleSettings("127.0.0.1", 8081, null, null, false));
     }
 
     @Test

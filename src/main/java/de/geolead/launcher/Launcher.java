@@ -1,0 +1,39 @@
+package de.geolead.launcher;
+
+import de.geolead.GeoleadApplication;
+import de.geolead.sandbox.Sandbox;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+
+/**
+ * The jar's Main-Class: {@code java -jar geolead.jar} starts Geolead ({@link GeoleadApplication}),
+ * {@code java -jar geolead.jar sandbox [--duration=90s]} the whole pipeline against stand-ins ({@link Sandbox}).
+ * The only class that knows both, so that the application does not depend on the sandbox.
+ */
+public final class Launcher {
+
+    static final String SANDBOX = "sandbox";
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) {
+        String[] sandboxArgs = sandboxArgs(args);
+        if (sandboxArgs == null) {
+            GeoleadApplication.main(args);
+            return;
+        }
+        try {
+            Sandbox.main(sandboxArgs);
+        } catch (Exception e) {
+            LoggerFactory.getLogger(Launcher.class).error("The sandbox failed: {}", e.getMessage(), e);
+            System.exit(1);
+        }
+    }
+
+    /** The sandbox's own arguments when the first argument is {@code sandbox}; null for a production start. */
+    static String[] sandboxArgs(String[] args) {
+        return args.length > 0 && SANDBOX.equals(args[0]) ? Arrays.copyOfRange(args, 1, args.length) : null;
+    }
+}
