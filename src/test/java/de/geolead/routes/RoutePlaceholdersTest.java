@@ -60,6 +60,26 @@ class RoutePlaceholdersTest {
                 file + ":8: {{geolead.optional.endpoint}}");
     }
 
+    /** A key declared twice: the later line silently wins and the reader of the earlier one is misled. */
+    @Test
+    void everyKeyOfApplicationPropertiesIsDeclaredOnce() throws IOException {
+        java.util.Map<String, Integer> firstLine = new java.util.HashMap<>();
+        List<String> twice = new ArrayList<>();
+        List<String> lines = Files.readAllLines(PROPERTIES);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#") || !line.contains("=")) {
+                continue;
+            }
+            String key = line.substring(0, line.indexOf('=')).strip();
+            Integer earlier = firstLine.putIfAbsent(key, i + 1);
+            if (earlier != null) {
+                twice.add(PROPERTIES + ":" + (i + 1) + ": " + key + " (first declared on line " + earlier + ")");
+            }
+        }
+        assertThat(twice).as("keys declared more than once:%n%s", String.join("\n", twice)).isEmpty();
+    }
+
     /** "file:line: {{key}}" for each placeholder of {@code file} that {@code declared} lacks; comments are skipped. */
     static List<String> undeclared(Path file, Properties declared) {
         List<String> lines;
