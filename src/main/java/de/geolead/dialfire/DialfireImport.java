@@ -79,6 +79,10 @@ public class DialfireImport {
      * time format), at most GEOLEAD_IMPORT_PAGE_SIZE transactions, after the cursor, in the configured tasks.
      */
     public String feedQuery(ImportRun run) {
+        return feedQuery(run, taskPrefixes, pageSize);
+    }
+
+    static String feedQuery(ImportRun run, List<String> taskPrefixes, int pageSize) {
         StringBuilder query = new StringBuilder()
                 .append("from=").append(encode(DialfireApi.TIME.format(run.from())))
                 .append("&to=").append(encode(DialfireApi.TIME.format(run.to())))

@@ -78,6 +78,11 @@ public final class ImportRun {
     }
 
     List<String> pageContactIds() { return pageContactIds; }
+
+    /** Continues the feed after {@code next} (tests that page by hand). */
+    void resumeAfter(String next) {
+        cursor = next == null ? "" : next;
+    }
     List<String> contactBatches() { return contactBatches; }
 
     /** The page's contacts are (re)fetched in these flat_view batches. */
