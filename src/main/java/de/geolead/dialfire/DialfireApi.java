@@ -43,14 +43,6 @@ public class DialfireApi {
     }
 
     /**
-     * After a failed call: whether to make it again. {@code failedCalls} is {@code CamelRedeliveryCounter} as the
-     * error handler has counted it when it asks (the calls made so far, this failed one included).
-     */
-    public boolean tryAgain(Integer failedCalls) {
-        return (failedCalls == null ? 0 : failedCalls) < attempts;
-    }
-
-    /**
      * Judges one Dialfire API call: its answer, or the failure that left it without one.
      *
      * @param failure    what the call threw instead of answering (refused, reset, timeout, unknown host, too large), or null

@@ -18,7 +18,6 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * Bounds every answer the http components read (set on them in {@code GeoleadConfiguration}): at most
@@ -211,9 +210,5 @@ public final class ResponseGuard implements HttpRequestInterceptor, HttpResponse
         } else {
             in.close();
         }
-    }
-
-    static String lower(String s) {
-        return s == null ? "" : s.toLowerCase(Locale.ROOT);
     }
 }

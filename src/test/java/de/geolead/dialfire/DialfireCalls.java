@@ -88,6 +88,7 @@ final class DialfireCalls {
                 props.put("dialfire.base.url", baseUrl);
                 props.put("dialfire.campaign.id", campaign);
                 props.put("dialfire.campaign.token", token);
+                props.put("geolead.import.http.attempts", Integer.toString(Math.max(1, attempts)));
                 context.getPropertiesComponent().setInitialProperties(props);
                 LeadSheets leadSheets = new LeadSheets(baseUrl, campaign, pdfHosts, attempts, backoff, max);
                 context.getRegistry().bind("leadSheets", leadSheets);

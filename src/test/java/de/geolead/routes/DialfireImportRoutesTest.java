@@ -54,7 +54,8 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "geolead.import.enabled=true",
                 "dialfire.base.url=https://dialfire.test",
                 "dialfire.campaign.id=CAMPAIGN1",
-                "dialfire.campaign.token=token-route-test"},
+                "dialfire.campaign.token=token-route-test",
+                "geolead.import.http.attempts=3"},
         advices = {
                 @AdviceRouteMapping(route = "dialfire-import", advice = DialfireImportRoutesTest.NoSchedule.class),
                 @AdviceRouteMapping(route = "dialfire-fetch-transactions", advice = DialfireImportRoutesTest.FakeFeed.class),
