@@ -210,8 +210,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
                     // the caps count the bytes on the wire: no decompression after them
                     .disableContentCompression()
                     .addRequestInterceptorLast(tokenGuard)
-                    .addRequestInterceptorLast(responseGuard)
-                    .addResponseInterceptorFirst(responseGuard));
+                    .addExecInterceptorFirst(ResponseGuard.NAME, responseGuard));
         }
     }
 

@@ -1,15 +1,14 @@
 package de.geolead.dialfire;
 
+import org.apache.hc.client5.http.classic.ExecChain;
+import org.apache.hc.client5.http.classic.ExecChainHandler;
+import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpEntity;
-import org.apache.hc.core5.http.HttpRequest;
-import org.apache.hc.core5.http.HttpRequestInterceptor;
-import org.apache.hc.core5.http.HttpResponse;
-import org.apache.hc.core5.http.HttpResponseInterceptor;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.EofSensorInputStream;
 import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
-import org.apache.hc.core5.http.protocol.HttpContext;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -27,10 +26,10 @@ import java.time.Duration;
  * after the deadline. An answer beyond its cap fails with {@link TooLargeException} without being read further.
  * Both close the connection instead of draining it.
  */
-public final class ResponseGuard implements HttpRequestInterceptor, HttpResponseInterceptor {
+public final class ResponseGuard implements ExecChainHandler {
 
-    private static final String CAP = ResponseGuard.class.getName() + ".cap";
-    private static final String DEADLINE = ResponseGuard.class.getName() + ".deadline";
+    /** Its name in the client's exec chain: first, so that it wraps the answer the connection handling made. */
+    public static final String NAME = "geolead-response-guard";
 
     /** An answer larger than its cap. */
     public static final class TooLargeException extends IOException {
@@ -65,19 +64,15 @@ public final class ResponseGuard implements HttpRequestInterceptor, HttpResponse
     }
 
     @Override
-    public void process(HttpRequest request, EntityDetails entity, HttpContext context) {
-        String host = request.getAuthority() == null ? "" : request.getAuthority().getHostName();
-        int port = request.getAuthority() == null ? -1 : request.getAuthority().getPort();
-        context.setAttribute(CAP, capFor(request.getScheme(), host, port, request.getPath()));
-        context.setAttribute(DEADLINE, System.nanoTime() + timeout.toNanos());
-    }
-
-    @Override
-    public void process(HttpResponse response, EntityDetails details, HttpContext context) {
-        if (response instanceof ClassicHttpResponse classic && classic.getEntity() != null
-                && context.getAttribute(CAP) instanceof Long cap && context.getAttribute(DEADLINE) instanceof Long deadline) {
-            classic.setEntity(new Capped(classic.getEntity(), cap, deadline, timeout));
+    public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain) throws IOException, HttpException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpHost target = scope.route.getTargetHost();
+        long cap = capFor(target.getSchemeName(), target.getHostName(), target.getPort(), request.getPath());
+        ClassicHttpResponse response = chain.proceed(request, scope);
+        if (response.getEntity() != null) {
+            response.setEntity(new Capped(response.getEntity(), cap, deadline, timeout));
         }
+        return response;
     }
 
     /** The answer's body, read at most up to its cap and its deadline. */

@@ -107,6 +107,30 @@ class DialfireCallsFaultsTest {
         assertThat(foreign.requests).hasSize(1);
     }
 
+    /* A body that drips (a byte well within each read's timeout) is cut off by the whole-answer deadline. */
+    @Test
+    void aPdfHostThatDripsItsBodyIsCutOffAfterTheTimeoutToo() {
+        foreign.handler = exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream body = exchange.getResponseBody();
+            body.write("%PDF-1.7\n".getBytes());
+            for (int i = 0; i < 200 && release.getCount() > 0; i++) {
+                body.write(' ');
+                body.flush();
+                await(release, TIMEOUT.dividedBy(5));
+            }
+        };
+        long start = System.nanoTime();
+
+        LeadSheetDownload download = client("localhost").leadSheet(viaLocalhost("/drip.pdf"), 1_000_000);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(download.isPresent()).isFalse();
+        assertThat(download.temporary()).isTrue();
+        assertThat(took).as("the deadline, not the drip's end").isLessThan(TIMEOUT.multipliedBy(4));
+        assertThat(foreign.requests).hasSize(1);
+    }
+
     @Test
     void aStalledDialfireResourceIsCutOffToo() {
         sim.putResource("leads/a.pdf", pdf, null);
