@@ -14,9 +14,14 @@ import de.geolead.db.Database;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
 import de.geolead.delivery.MailRetry;
-import de.geolead.dialfire.DialfireClient;
+import de.geolead.db.Database;
+import de.geolead.dialfire.DialfireApi;
 import de.geolead.dialfire.DialfireImport;
 import de.geolead.dialfire.ImportWatermarks;
+import de.geolead.dialfire.LeadSheets;
+import de.geolead.dialfire.PdfSources;
+import de.geolead.dialfire.ResponseGuard;
+import de.geolead.dialfire.TokenGuard;
 import de.geolead.distribution.DelayMode;
 import de.geolead.distribution.DeliveryWindow;
 import de.geolead.distribution.DistributionPlanner;
@@ -28,7 +33,11 @@ import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.jms.JmsComponent;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.util.Timeout;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
 import org.apache.camel.spi.Registry;
@@ -41,9 +50,13 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -112,25 +125,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(infrastructure.connectionFactory());
         ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl(), infrastructure.dataSource());
 
-        DialfireClient dialfire = new DialfireClient(settings.dialfireBaseUrl(), settings.dialfireCampaignId(),
-                settings.dialfireCampaignToken(), settings.importHttpAttempts(), settings.importHttpBackoff(),
-                settings.importHttpTimeout(), settings.dialfirePdfHosts());
-        registry.bind("dialfireImport", new DialfireImport(dialfire, new ImportWatermarks(infrastructure.dataSource()),
-                settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importRescan(), settings.importRescanEvery(), settings.importPageSize(),
-                Clock.systemUTC()));
-        registry.bind("leadIntake", new LeadIntake(dialfire, new LeadRepository(infrastructure.dataSource()),
-                settings.dialfirePlzField(), settings.dialfirePdfField(), settings.importPdfMaxBytes(),
-                settings.pdfRetryFor(), Clock.systemUTC()));
-
-        registry.bind("importWorkers", context.getExecutorServiceManager()
-                .newFixedThreadPool(this, "dialfire-import", settings.importWorkers()));
-
-        List<String> missing = settings.missingDialfireSettings();
-        boolean importEnabled = missing.isEmpty();
-        context.getPropertiesComponent().addOverrideProperty(IMPORT_ENABLED, Boolean.toString(importEnabled));
-        if (!importEnabled) {
-            LOG.warn("Dialfire import is NOT started: set {} (everything else runs)", String.join(", ", missing));
-        }
+        boolean importEnabled = configureDialfire(context, registry, settings, new Database(infrastructure.dataSource()));
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
@@ -148,6 +143,80 @@ public class GeoleadConfiguration implements CamelConfiguration {
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
         context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
+    }
+
+    /**
+     * The Dialfire import: its beans, the http components its routes call Dialfire with, the redelivery settings of
+     * {@code geolead-errors} and whether it starts at all (not without its settings, and not with a token that would
+     * travel in clear text). Returns whether the import runs.
+     */
+    private static boolean configureDialfire(CamelContext context, Registry registry, GeoleadSettings settings, Database db) {
+        LeadSheets leadSheets = new LeadSheets(settings.dialfireBaseUrl(), settings.dialfireCampaignId(), settings.dialfirePdfHosts(),
+                settings.importHttpAttempts(), settings.importHttpBackoff(), settings.importPdfMaxBytes());
+        registry.bind("leadSheets", leadSheets);
+        registry.bind("dialfireApi", new DialfireApi(settings.dialfireCampaignId(), settings.importHttpAttempts(), settings.importHttpBackoff()));
+        registry.bind("dialfireImport", new DialfireImport(new ImportWatermarks(db),
+                settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importRescan(), settings.importRescanEvery(), settings.importPageSize(),
+                Clock.systemUTC()));
+        registry.bind("leadIntake", new LeadIntake(new LeadRepository(db),
+                settings.dialfirePlzField(), settings.dialfirePdfField(), settings.pdfRetryFor(), Clock.systemUTC()));
+        registry.bind("importWorkers", context.getExecutorServiceManager()
+                .newFixedThreadPool(GeoleadConfiguration.class, "dialfire-import", settings.importWorkers()));
+
+        List<String> missing = settings.missingDialfireSettings();
+        Optional<String> unsafe = missing.isEmpty() ? DialfireApi.baseUrlProblem(settings.dialfireBaseUrl()) : Optional.empty();
+        boolean importEnabled = missing.isEmpty() && unsafe.isEmpty();
+        context.getPropertiesComponent().addOverrideProperty(IMPORT_ENABLED, Boolean.toString(importEnabled));
+        if (!missing.isEmpty()) {
+            LOG.warn("Dialfire import is NOT started: set {} (everything else runs)", String.join(", ", missing));
+        } else if (unsafe.isPresent()) {
+            LOG.error("Dialfire import is NOT started: {}", unsafe.get());
+        } else {
+            configureDialfireHttp(context, leadSheets.sources(), settings.dialfireBaseUrl(), settings.dialfireCampaignId(),
+                    settings.dialfireCampaignToken(), settings.importHttpTimeout(), settings.importPdfMaxBytes());
+        }
+        return importEnabled;
+    }
+
+    /**
+     * The http and https components the Dialfire routes call with: GEOLEAD_IMPORT_HTTP_TIMEOUT to connect, per read
+     * and for a whole answer ({@link ResponseGuard}), answers capped in size, no redirects followed and no retries of
+     * their own (the route decides), the campaign token only to the Dialfire API ({@link TokenGuard}) and no
+     * connection to an address {@link PdfSources} refuses (checked on the address actually connected to).
+     * Only the Dialfire import uses camel-http today; another user would want its own component.
+     */
+    public static void configureDialfireHttp(CamelContext context, PdfSources sources, String baseUrl, String campaignId,
+                                             String token, Duration timeout, long pdfMaxBytes) {
+        URI base = URI.create(baseUrl.replaceAll("/+$", ""));
+        TokenGuard tokenGuard = new TokenGuard(base, token);
+        ResponseGuard responseGuard = new ResponseGuard(base,
+                URI.create(base + "/api/campaigns/" + URLEncoder.encode(campaignId, StandardCharsets.UTF_8).replace("+", "%20")).getRawPath(),
+                pdfMaxBytes, timeout);
+        for (String scheme : List.of("http", "https")) {
+            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setClientConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                    .setDnsResolver(sources.dnsResolver())
+                    .setDefaultConnectionConfig(ConnectionConfig.custom()
+                            .setConnectTimeout(Timeout.of(timeout))
+                            .setSocketTimeout(Timeout.of(timeout))
+                            .build())
+                    .setMaxConnTotal(50)
+                    .setMaxConnPerRoute(20)
+                    .build());
+            http.setConnectionRequestTimeout(timeout.toMillis());
+            http.setConnectTimeout(timeout.toMillis());
+            http.setSoTimeout(timeout.toMillis());
+            http.setResponseTimeout(timeout.toMillis());
+            http.setFollowRedirects(false);
+            http.setRedirectHandlingDisabled(true);
+            http.setHttpClientConfigurer(builder -> builder
+                    .disableRedirectHandling()
+                    .disableAutomaticRetries()
+                    // the caps count the bytes on the wire: no decompression after them
+                    .disableContentCompression()
+                    .addRequestInterceptorLast(tokenGuard)
+                    .addExecInterceptorFirst(ResponseGuard.NAME, responseGuard));
+        }
     }
 
     /** Readiness checks (database, broker, recent import, scheduler) and the business metrics read from the database. */

@@ -1,6 +1,15 @@
 package de.geolead.dialfire;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import de.geolead.lead.LeadOutcome;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Map;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +29,8 @@ public class DialfireImport {
 
     public static final String SOURCE = "dialfire";
 
-    private final DialfireClient client;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final ImportWatermarks watermarks;
     private final List<String> taskPrefixes;
     private final Duration lookback;
@@ -30,9 +40,8 @@ public class DialfireImport {
     private final int pageSize;
     private final Clock clock;
 
-    public DialfireImport(DialfireClient client, ImportWatermarks watermarks, List<String> taskPrefixes,
+    public DialfireImport(ImportWatermarks watermarks, List<String> taskPrefixes,
                           Duration lookback, Duration overlap, Duration rescan, Duration rescanEvery, int pageSize, Clock clock) {
-        this.client = client;
         this.watermarks = watermarks;
         this.taskPrefixes = List.copyOf(taskPrefixes);
         this.lookback = lookback;
@@ -65,12 +74,84 @@ public class DialfireImport {
         return watermarks.read(SOURCE).map(w -> w.minus(overlap)).orElse(now.minus(lookback));
     }
 
-    /** Fetches the next transactions page and the contacts it names. */
-    public ImportRun fetchPage(ImportRun run) {
-        TransactionPage page = client.transactions(run.from(), run.to(), run.cursor(), taskPrefixes, pageSize);
-        List<DialfireContact> contacts = client.contacts(page.contactIds());
-        run.page(page, contacts);
+    /**
+     * The raw query of the next transactions feed call ({@code CamelHttpQuery}): the window (inclusive, Dialfire's
+     * time format), at most GEOLEAD_IMPORT_PAGE_SIZE transactions, after the cursor, in the configured tasks.
+     */
+    public String feedQuery(ImportRun run) {
+        return feedQuery(run, taskPrefixes, pageSize);
+    }
+
+    static String feedQuery(ImportRun run, List<String> taskPrefixes, int pageSize) {
+        StringBuilder query = new StringBuilder()
+                .append("from=").append(encode(DialfireApi.TIME.format(run.from())))
+                .append("&to=").append(encode(DialfireApi.TIME.format(run.to())))
+                .append("&limit=").append(pageSize);
+        if (run.cursor() != null && !run.cursor().isEmpty()) {
+            query.append("&cursor=").append(encode(run.cursor()));
+        }
+        if (!taskPrefixes.isEmpty()) {
+            query.append("&tasks=").append(encode(String.join(",", taskPrefixes)));
+        }
+        return query.toString();
+    }
+
+    /** Takes the feed's answer as the run's next page. */
+    public ImportRun takePage(ImportRun run, String json) {
+        run.page(TransactionPage.parse(readJson(json)));
         return run;
+    }
+
+    /**
+     * The {@code flat_view} request bodies for the page's contacts ({@value DialfireApi#FLAT_VIEW_BATCH} ids each,
+     * JSON arrays); starts the page's contacts afresh, so that fetching them again (a redelivery) does not double them.
+     */
+    public List<String> contactBatches(ImportRun run) {
+        List<String> ids = run.pageContactIds();
+        List<String> batches = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += DialfireApi.FLAT_VIEW_BATCH) {
+            try {
+                batches.add(JSON.writeValueAsString(ids.subList(i, Math.min(ids.size(), i + DialfireApi.FLAT_VIEW_BATCH))));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        run.startContacts(batches);
+        return batches;
+    }
+
+    /** The request body of the {@code index}-th {@code flat_view} call of this page. */
+    public String contactBatch(ImportRun run, int index) {
+        return run.contactBatches().get(index);
+    }
+
+    /** Takes one {@code flat_view} answer (a JSON array of flat contacts) into the page. */
+    public ImportRun takeContacts(ImportRun run, String json) {
+        JsonNode array = readJson(json);
+        if (!array.isArray()) {
+            throw new IllegalArgumentException("Dialfire flat_view answer is not a JSON array");
+        }
+        List<DialfireContact> contacts = new ArrayList<>();
+        for (JsonNode node : array) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> fields = JSON.convertValue(node, Map.class);
+            contacts.add(new DialfireContact(fields));
+        }
+        run.addContacts(contacts);
+        return run;
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return JSON.readTree(text == null ? "" : text);
+        } catch (IOException e) {
+            // Jackson's message may quote the answer: the class only
+            throw new IllegalArgumentException("Dialfire answered with invalid JSON (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /**
@@ -91,6 +172,7 @@ public class DialfireImport {
 
     /** Every lead of the page is committed: the watermark may move to the page's last transaction. */
     public ImportRun pageCommitted(ImportRun run) {
+        run.pageDone();
         if (run.pageMaxFired() != null) {
             watermarks.advance(SOURCE, min(run.pageMaxFired(), run.to()), false);
         }

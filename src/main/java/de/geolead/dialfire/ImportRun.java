@@ -20,6 +20,8 @@ public final class ImportRun {
     private boolean morePages = true;
     private int pages;
     private List<DialfireContact> pageContacts = List.of();
+    private List<String> pageContactIds = List.of();
+    private List<String> contactBatches = List.of();
     private Instant pageMaxFired;
 
     // counted by several import workers at once
@@ -60,12 +62,12 @@ public final class ImportRun {
     public int invalid() { return invalid.get(); }
     public int pdfMissing() { return pdfMissing.get(); }
 
-    /** Takes the next page: its transactions' contacts, and the cursor for the one after. */
-    void page(TransactionPage page, List<DialfireContact> contactsOfPage) {
+    /** Takes the next page: its transactions, and the cursor for the one after; its contacts follow. */
+    void page(TransactionPage page) {
         pages++;
         transactions.addAndGet(page.pointers().size());
-        contacts.addAndGet(contactsOfPage.size());
-        pageContacts = List.copyOf(contactsOfPage);
+        pageContacts = List.of();
+        pageContactIds = page.contactIds();
         pagePointers = page.pointersByContact();
         pageMaxFired = page.maxFired().orElse(null);
         if (pageMaxFired != null && (maxFired == null || pageMaxFired.isAfter(maxFired))) {
@@ -73,6 +75,31 @@ public final class ImportRun {
         }
         cursor = page.cursor();
         morePages = !page.lastPage();
+    }
+
+    List<String> pageContactIds() { return pageContactIds; }
+
+    /** Continues the feed after {@code next} (tests that page by hand). */
+    void resumeAfter(String next) {
+        cursor = next == null ? "" : next;
+    }
+    List<String> contactBatches() { return contactBatches; }
+
+    /** The page's contacts are (re)fetched in these flat_view batches. */
+    void startContacts(List<String> batches) {
+        contactBatches = List.copyOf(batches);
+        pageContacts = List.of();
+    }
+
+    void addContacts(List<DialfireContact> batch) {
+        List<DialfireContact> all = new java.util.ArrayList<>(pageContacts);
+        all.addAll(batch);
+        pageContacts = List.copyOf(all);
+    }
+
+    /** The page's contacts are all stored. */
+    void pageDone() {
+        contacts.addAndGet(pageContacts.size());
     }
 
     void skippedNotReady() {
@@ -97,7 +124,7 @@ public final class ImportRun {
     }
 
     public String summary() {
-        return "Dialfire import" + (rescan ? " (re-scan)" : "") + " " + DialfireClient.TIME.format(from) + " .. " + DialfireClient.TIME.format(to) + ": "
+        return "Dialfire import" + (rescan ? " (re-scan)" : "") + " " + DialfireApi.TIME.format(from) + " .. " + DialfireApi.TIME.format(to) + ": "
                 + pages + " page(s), " + transactions + " transaction(s), " + contacts + " contact(s), "
                 + notReady + " not ready; leads created " + created + ", refreshed " + refreshed + ", unchanged " + unchanged
                 + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing + ", invalid " + invalid;

@@ -1,9 +1,8 @@
 package de.geolead.dialfire;
 
-import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import de.geolead.db.Database;
+import org.springframework.dao.DataAccessException;
+
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -15,21 +14,18 @@ import java.util.Optional;
  */
 public class ImportWatermarks {
 
-    private final DataSource dataSource;
+    private final Database db;
 
-    public ImportWatermarks(DataSource dataSource) {
-        this.dataSource = dataSource;
+    public ImportWatermarks(Database db) {
+        this.db = db;
     }
 
     public Optional<Instant> read(String source) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT watermark FROM import_watermarks WHERE source = ?")) {
-            ps.setString(1, source);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Reading the " + source + " watermark failed", e);
+        try {
+            return db.sql().sql("SELECT watermark FROM import_watermarks WHERE source = ?").param(source)
+                    .query((rs, n) -> rs.getTimestamp(1).toInstant()).optional();
+        } catch (DataAccessException e) {
+            throw failed("Reading the " + source + " watermark", e);
         }
     }
 
@@ -42,26 +38,21 @@ public class ImportWatermarks {
                        last_success_at = COALESCE(EXCLUDED.last_success_at, import_watermarks.last_success_at),
                        updated_at = now()
                 """;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, source);
-            ps.setTimestamp(2, Timestamp.from(to));
-            ps.setBoolean(3, success);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Moving the " + source + " watermark failed", e);
+        try {
+            db.sql().sql(sql).param(source).param(Timestamp.from(to)).param(success).update();
+        } catch (DataAccessException e) {
+            throw failed("Moving the " + source + " watermark", e);
         }
     }
 
     /** When the last re-scan of {@code source} succeeded, if ever. */
     public Optional<Instant> lastRescan(String source) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT last_success_at FROM job_runs WHERE job = ?")) {
-            ps.setString(1, rescanJob(source));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getTimestamp(1) != null ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Reading the last " + source + " re-scan failed", e);
+        try {
+            return db.sql().sql("SELECT last_success_at FROM job_runs WHERE job = ? AND last_success_at IS NOT NULL")
+                    .param(rescanJob(source))
+                    .query((rs, n) -> rs.getTimestamp(1).toInstant()).optional();
+        } catch (DataAccessException e) {
+            throw failed("Reading the last " + source + " re-scan", e);
         }
     }
 
@@ -71,14 +62,23 @@ public class ImportWatermarks {
                 INSERT INTO job_runs (job, last_success_at, last_summary) VALUES (?, ?, ?)
                 ON CONFLICT (job) DO UPDATE SET last_success_at = EXCLUDED.last_success_at, last_summary = EXCLUDED.last_summary
                 """;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, rescanJob(source));
-            ps.setTimestamp(2, Timestamp.from(at));
-            ps.setString(3, summary);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Recording the " + source + " re-scan failed", e);
+        try {
+            db.sql().sql(sql).param(rescanJob(source)).param(Timestamp.from(at)).param(summary).update();
+        } catch (DataAccessException e) {
+            throw failed("Recording the " + source + " re-scan", e);
         }
+    }
+
+    /** Our message with the SQLSTATE only (Spring's may quote values); the cause keeps the details for DEBUG. */
+    private static IllegalStateException failed(String what, DataAccessException e) {
+        String state = null;
+        for (Throwable t = e; t != null && state == null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                state = sql.getSQLState();
+            }
+        }
+        return new IllegalStateException(what + " failed (" + e.getClass().getSimpleName()
+                + (state == null ? "" : ", SQLSTATE " + state) + ")", e);
     }
 
     private static String rescanJob(String source) {

@@ -1,9 +1,14 @@
 package de.geolead.dialfire;
 
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.SystemDefaultDnsResolver;
+
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +28,9 @@ import java.util.Set;
  *       the IPv4-mapped or -embedding IPv6 forms of those are refused &mdash; unless the host is listed
  *       exactly (not only by suffix) in {@code DIALFIRE_PDF_HOSTS} or is the Dialfire API (same host and port).</li>
  * </ul>
- * Every redirect hop is checked again by the caller.
+ * Every redirect hop is checked again by the caller ({@link LeadSheets}); and {@link #dnsResolver()}, bound to the
+ * http components, checks the addresses actually connected to, so a name that resolves to a public address when
+ * judged and to a private one when connected (DNS rebinding) is refused all the same.
  */
 public final class PdfSources {
 
@@ -86,6 +93,43 @@ public final class PdfSources {
             }
         }
         return true;
+    }
+
+    /** A host's addresses may be connected to, or {@link ForbiddenAddressException} says why not. */
+    public void checkAddresses(String host, InetAddress[] addresses) throws ForbiddenAddressException {
+        String h = normalizeHost(host);
+        if (h.equals(apiHost) || explicitHosts.contains(h)) {
+            return;
+        }
+        for (InetAddress address : addresses) {
+            if (isForbidden(address)) {
+                throw new ForbiddenAddressException();
+            }
+        }
+    }
+
+    /** A host that resolves to an address lead sheets may not come from (loopback, private, link-local, …). */
+    public static final class ForbiddenAddressException extends UnknownHostException {
+        public ForbiddenAddressException() {
+            super("address not allowed");
+        }
+    }
+
+    /** The system's resolver, refusing the addresses {@link #checkAddresses} refuses: for the connection manager. */
+    public DnsResolver dnsResolver() {
+        return new SystemDefaultDnsResolver() {
+            @Override
+            public InetAddress[] resolve(String host) throws UnknownHostException {
+                InetAddress[] addresses = super.resolve(host);
+                checkAddresses(host, addresses);
+                return addresses;
+            }
+
+            @Override
+            public List<InetSocketAddress> resolve(String host, int port) throws UnknownHostException {
+                return Arrays.stream(resolve(host)).map(a -> new InetSocketAddress(a, port)).toList();
+            }
+        };
     }
 
     /** {@code host} is {@code suffix} or a subdomain of it; an IP literal only matches itself. */

@@ -2,14 +2,13 @@ package de.geolead.lead;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import de.geolead.dialfire.DialfireClient;
-import de.geolead.dialfire.DialfireContact;
-import de.geolead.dialfire.DialfireUnavailableException;
-import de.geolead.dialfire.LeadSheetDownload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.transaction.TransactionException;
+
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,8 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Turns one ready Dialfire contact into a stored lead: fetches its lead sheet, finds its PLZ
- * (the configured field first, else the PDF's text) and stores both in one transaction.
+ * Turns one ready Dialfire contact (its flat fields, {@code $id}, {@code $version}, campaign fields) into a stored
+ * lead, in two steps around the lead sheet download the route makes: {@link #plan} decides whether the contact
+ * needs its PDF ({@link #FETCH_PDF}) or is decided already ({@link #DONE}: unchanged, or parked invalid), and
+ * {@link #store} finds its PLZ (the configured field first, else the PDF's text) and stores both in one transaction.
  * A lead without PDF or PLZ is stored all the same, parked with its reason; so is a contact that cannot
  * be stored as it is ({@code invalid}). A failure of this one contact never stops the import; only a
  * database that cannot even take the parked lead does (that exception escapes).
@@ -35,54 +36,100 @@ public class LeadIntake {
     static final int PDF_RETRIES_PER_RUN = 50;
     static final String UNEXPECTED = "could not be stored as it is (unexpected error)";
 
-    private final DialfireClient dialfire;
+    /** {@link Plan#next()}: the route fetches the lead sheet named by {@link Plan#pdfReference()}, then calls {@link #store}. */
+    public static final String FETCH_PDF = "fetch-pdf";
+    /** {@link Plan#next()}: nothing to fetch; {@link Plan#outcome()} is what became of the contact. */
+    public static final String DONE = "done";
+
+    /**
+     * What {@link #plan} decided for one contact. {@code next} is {@link #FETCH_PDF} or {@link #DONE};
+     * {@code outcome} is set only for {@link #DONE}.
+     */
+    public record Plan(Map<String, Object> fields, String next, String pdfReference, LeadOutcome outcome,
+                       Optional<LeadRepository.StoredLead> stored, boolean pdfRetry) {
+        public String dialfireId() {
+            return text(fields, "$id");
+        }
+    }
+
     private final LeadRepository leads;
     private final String plzField;
     private final String pdfField;
-    private final int pdfMaxBytes;
     private final Duration pdfRetryFor;
     private final Clock clock;
 
-    public LeadIntake(DialfireClient dialfire, LeadRepository leads, String plzField, String pdfField, int pdfMaxBytes,
-                      Duration pdfRetryFor, Clock clock) {
-        this.dialfire = dialfire;
+    public LeadIntake(LeadRepository leads, String plzField, String pdfField, Duration pdfRetryFor, Clock clock) {
         this.leads = leads;
         this.plzField = plzField;
         this.pdfField = pdfField;
-        this.pdfMaxBytes = pdfMaxBytes;
         this.pdfRetryFor = pdfRetryFor;
         this.clock = clock;
     }
 
-    public LeadOutcome store(DialfireContact contact) {
-        if (contact.id().isEmpty()) {
+    /** The first step for a ready contact: park it at once, leave it unchanged, or fetch its lead sheet. */
+    public Plan plan(Map<String, Object> fields) {
+        String id = text(fields, "$id");
+        if (id.isEmpty()) {
             // not parkable: every such contact would compete for one empty dialfire_id
             throw new IllegalArgumentException("Dialfire contact without $id cannot become a lead");
         }
         try {
-            return storeChecked(contact);
-        } catch (RuntimeException e) {
-            if (isInfrastructure(e) || e instanceof DialfireUnavailableException) {
-                throw e;
+            Optional<String> nulField = fieldWithNul(fields);
+            if (nulField.isPresent()) {
+                // PostgreSQL refuses NUL in text and jsonb: keep a copy without it, never the value in the reason
+                return done(fields, park(sanitized(fields), LeadStatus.INVALID, "field '" + nulField.get() + "' contains a NUL character"));
             }
-            // the exception's message may quote the contact's values: only its classes go to the log
-            LOG.warn("Dialfire contact {} could not be stored as it is ({}); parking it as invalid", contact.id(), causes(e));
-            return park(contact, sanitized(contact), LeadStatus.INVALID, UNEXPECTED);
+            if (text(fields, "$version").isEmpty()) {
+                return done(fields, park(fields, LeadStatus.INVALID, "contact without $version"));
+            }
+            Optional<LeadRepository.StoredLead> stored = leads.findByDialfireId(id);
+            boolean pdfRetry = stored.isPresent() && stored.get().pdfRetryDue(clock.instant());
+            if (stored.isPresent() && !stored.get().refreshableBy(text(fields, "$version")) && !pdfRetry) {
+                return done(fields, unchanged(id, stored.get()));
+            }
+            return new Plan(fields, FETCH_PDF, text(fields, pdfField), null, stored, pdfRetry);
+        } catch (RuntimeException e) {
+            return done(fields, parkUnexpected(fields, e));
         }
     }
 
+    private static Plan done(Map<String, Object> fields, LeadOutcome outcome) {
+        return new Plan(fields, DONE, null, outcome, Optional.empty(), false);
+    }
+
+    /** The second step: the lead with its lead sheet (or the reason there is none) and its PLZ, stored. */
+    public LeadOutcome store(Plan plan, LeadSheetDownload sheet) {
+        if (DONE.equals(plan.next())) {
+            return plan.outcome();
+        }
+        try {
+            return storeChecked(plan, sheet);
+        } catch (RuntimeException e) {
+            return parkUnexpected(plan.fields(), e);
+        }
+    }
+
+    private LeadOutcome parkUnexpected(Map<String, Object> fields, RuntimeException e) {
+        if (isInfrastructure(e)) {
+            throw e;
+        }
+        // the exception's message may quote the contact's values: only its classes go to the log
+        LOG.warn("Dialfire contact {} could not be stored as it is ({}); parking it as invalid", text(fields, "$id"), causes(e));
+        return park(sanitized(fields), LeadStatus.INVALID, UNEXPECTED);
+    }
+
     /**
-     * The stored contacts of leads parked {@code pdf_missing} for a transient reason within
+     * The stored contacts (flat fields) of leads parked {@code pdf_missing} for a transient reason within
      * {@code GEOLEAD_PDF_RETRY_FOR}, not tried since {@code runStart} (not twice in one run); storing them
-     * again ({@link #store}) fetches their PDF again.
+     * again ({@link #plan}, {@link #store}) fetches their PDF again.
      */
-    public List<DialfireContact> dueForPdfRetry(Instant runStart) {
-        List<DialfireContact> contacts = new ArrayList<>();
+    public List<Map<String, Object>> dueForPdfRetry(Instant runStart) {
+        List<Map<String, Object>> contacts = new ArrayList<>();
         for (String json : leads.dueForPdfRetry(runStart, PDF_RETRIES_PER_RUN)) {
             try {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> fields = JSON.readValue(json, Map.class);
-                contacts.add(new DialfireContact(fields));
+                contacts.add(fields);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("A stored contact is not JSON", e);
             }
@@ -90,24 +137,12 @@ public class LeadIntake {
         return contacts;
     }
 
-    private LeadOutcome storeChecked(DialfireContact contact) {
-        Optional<String> nulField = fieldWithNul(contact.fields());
-        if (nulField.isPresent()) {
-            // PostgreSQL refuses NUL in text and jsonb: keep a copy without it, never the value in the reason
-            return park(contact, sanitized(contact), LeadStatus.INVALID, "field '" + nulField.get() + "' contains a NUL character");
-        }
-        if (contact.version().isEmpty()) {
-            return park(contact, contact, LeadStatus.INVALID, "contact without $version");
-        }
-        Optional<LeadRepository.StoredLead> stored = leads.findByDialfireId(contact.id());
+    private LeadOutcome storeChecked(Plan plan, LeadSheetDownload sheet) {
+        Map<String, Object> fields = plan.fields();
+        String id = text(fields, "$id");
+        String version = text(fields, "$version");
         Instant now = clock.instant();
-        boolean pdfRetry = stored.isPresent() && stored.get().pdfRetryDue(now);
-        if (stored.isPresent() && !stored.get().refreshableBy(contact.version()) && !pdfRetry) {
-            return unchanged(contact, stored.get());
-        }
-
-        LeadSheetDownload sheet = dialfire.leadSheet(contact.field(pdfField), pdfMaxBytes);
-        String fieldValue = contact.field(plzField);
+        String fieldValue = text(fields, plzField);
         Optional<String> plz = PlzRules.normalize(fieldValue);
         String pdfTextProblem = null;
         if (plz.isEmpty() && sheet.isPresent()) {
@@ -127,7 +162,7 @@ public class LeadIntake {
             reason = sheet.missingReason() + " (field '" + pdfField + "')";
             pdfFailure = sheet.temporary() ? LeadRepository.PDF_TRANSIENT : LeadRepository.PDF_PERMANENT;
             retryUntil = now.plus(pdfRetryFor);
-            LOG.debug("Dialfire contact {}: lead sheet missing: {} ({})", contact.id(), sheet.missingReason(), sheet.detail());
+            LOG.debug("Dialfire contact {}: lead sheet missing: {} ({})", id, sheet.missingReason(), sheet.detail());
         } else if (plz.isEmpty()) {
             status = LeadStatus.UNROUTABLE;
             reason = "no valid PLZ in field '" + plzField + "' (" + (fieldValue.isEmpty() ? "empty" : "not a PLZ")
@@ -136,32 +171,42 @@ public class LeadIntake {
             status = LeadStatus.PENDING;
         }
 
-        LeadRepository.LeadRecord record = new LeadRepository.LeadRecord(contact.id(), contact.version(), toJson(contact.fields()),
+        LeadRepository.LeadRecord record = new LeadRepository.LeadRecord(id, version, toJson(fields),
                 plz.orElse(null), sheet.sourceUrl(), status, reason, sheet.bytes(), pdfFailure, retryUntil);
         Optional<LeadRepository.Saved> saved = leads.save(record);
         if (saved.isEmpty()) {
             // someone else (a parallel run, the distribution) changed the lead meanwhile; theirs stands
-            return unchanged(contact, leads.findByDialfireId(contact.id()).orElseThrow());
+            return unchanged(id, leads.findByDialfireId(id).orElseThrow());
         }
-        boolean stillParked = pdfRetry && !stored.get().refreshableBy(contact.version()) && LeadStatus.PDF_MISSING.equals(status);
+        boolean stillParked = plan.pdfRetry() && !plan.stored().get().refreshableBy(version) && LeadStatus.PDF_MISSING.equals(status);
         String change = saved.get().created() ? LeadOutcome.CREATED : stillParked ? LeadOutcome.UNCHANGED : LeadOutcome.REFRESHED;
-        return new LeadOutcome(saved.get().id(), contact.id(), change, status, plz.orElse(null), reason);
+        return new LeadOutcome(saved.get().id(), id, change, status, plz.orElse(null), reason);
     }
 
-    /** Stores the contact (as {@code stored}) parked with {@code status} and a reason without its values. */
-    private LeadOutcome park(DialfireContact contact, DialfireContact stored, String status, String reason) {
-        LeadRepository.LeadRecord record = new LeadRepository.LeadRecord(stored.id(), stored.version(), toJson(stored.fields()),
+    /** Stores the contact (its {@code fields}, sanitised if need be) parked with {@code status} and a reason without its values. */
+    private LeadOutcome park(Map<String, Object> fields, String status, String reason) {
+        String id = text(fields, "$id");
+        LeadRepository.LeadRecord record = new LeadRepository.LeadRecord(id, text(fields, "$version"), toJson(fields),
                 null, null, status, reason, null, null, null);
         Optional<LeadRepository.Saved> saved = leads.save(record);
         if (saved.isEmpty()) {
-            return unchanged(contact, leads.findByDialfireId(stored.id()).orElseThrow());
+            return unchanged(id, leads.findByDialfireId(id).orElseThrow());
         }
-        return new LeadOutcome(saved.get().id(), stored.id(), saved.get().created() ? LeadOutcome.CREATED : LeadOutcome.REFRESHED,
+        return new LeadOutcome(saved.get().id(), id, saved.get().created() ? LeadOutcome.CREATED : LeadOutcome.REFRESHED,
                 status, null, reason);
     }
 
-    private static LeadOutcome unchanged(DialfireContact contact, LeadRepository.StoredLead stored) {
-        return new LeadOutcome(stored.id(), contact.id(), LeadOutcome.UNCHANGED, stored.status(), null, null);
+    private static LeadOutcome unchanged(String dialfireId, LeadRepository.StoredLead stored) {
+        return new LeadOutcome(stored.id(), dialfireId, LeadOutcome.UNCHANGED, stored.status(), null, null);
+    }
+
+    /** Text of a scalar field, trimmed; "" when absent or not a scalar (as Dialfire's flat contact has it). */
+    static String text(Map<String, Object> fields, String name) {
+        Object value = fields.get(name);
+        if (value == null || value instanceof Map || value instanceof List) {
+            return "";
+        }
+        return value.toString().trim();
     }
 
     /**
@@ -170,6 +215,10 @@ public class LeadIntake {
      */
     static boolean isInfrastructure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataAccessResourceFailureException || t instanceof TransactionException) {
+                // no connection, no transaction: Spring's words for a database that is not there
+                return true;
+            }
             if (t instanceof SQLException sql) {
                 String state = sql.getSQLState() == null ? "" : sql.getSQLState();
                 return !(state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
@@ -213,11 +262,10 @@ public class LeadIntake {
         return false;
     }
 
-    /** The contact with every NUL (in names and texts, nested too) replaced by U+FFFD. */
-    static DialfireContact sanitized(DialfireContact contact) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields = (Map<String, Object>) sanitize(contact.fields());
-        return new DialfireContact(fields);
+    /** The fields with every NUL (in names and texts, nested too) replaced by U+FFFD. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> sanitized(Map<String, Object> fields) {
+        return (Map<String, Object>) sanitize(fields);
     }
 
     private static Object sanitize(Object value) {

@@ -1,13 +1,11 @@
 package de.geolead.lead;
 
-import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import de.geolead.db.Database;
+import org.springframework.dao.DataAccessException;
+
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,27 +39,24 @@ public class LeadRepository {
     /** The result of {@link #save}: the lead id and whether the row was created (else refreshed). */
     public record Saved(long id, boolean created) {}
 
-    private final DataSource dataSource;
+    private final Database db;
 
-    public LeadRepository(DataSource dataSource) {
-        this.dataSource = dataSource;
+    public LeadRepository(Database db) {
+        this.db = db;
     }
 
     public Optional<StoredLead> findByDialfireId(String dialfireId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT id, dialfire_version, status, pdf_retry_until FROM leads WHERE dialfire_id = ?")) {
-            ps.setString(1, dialfireId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                Timestamp retryUntil = rs.getTimestamp(4);
-                return Optional.of(new StoredLead(rs.getLong(1), rs.getString(2), rs.getString(3),
-                        retryUntil == null ? null : retryUntil.toInstant()));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Reading lead for Dialfire contact " + dialfireId + " failed", e);
+        try {
+            return db.sql().sql("SELECT id, dialfire_version, status, pdf_retry_until FROM leads WHERE dialfire_id = ?")
+                    .param(dialfireId)
+                    .query((rs, n) -> {
+                        Timestamp retryUntil = rs.getTimestamp(4);
+                        return new StoredLead(rs.getLong(1), rs.getString(2), rs.getString(3),
+                                retryUntil == null ? null : retryUntil.toInstant());
+                    })
+                    .optional();
+        } catch (DataAccessException e) {
+            throw failed("Reading lead for Dialfire contact " + dialfireId, e);
         }
     }
 
@@ -76,18 +71,10 @@ public class LeadRepository {
                    AND updated_at < ?
                  ORDER BY updated_at LIMIT ?
                 """;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setTimestamp(1, Timestamp.from(notTriedSince));
-            ps.setInt(2, limit);
-            List<String> contacts = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    contacts.add(rs.getString(1));
-                }
-            }
-            return contacts;
-        } catch (SQLException e) {
-            throw new IllegalStateException("Reading the leads due for another PDF try failed", e);
+        try {
+            return db.sql().sql(sql).param(Timestamp.from(notTriedSince)).param(limit).query(String.class).list();
+        } catch (DataAccessException e) {
+            throw failed("Reading the leads due for another PDF try", e);
         }
     }
 
@@ -97,25 +84,33 @@ public class LeadRepository {
      * {@code pdf_missing} within its retry period. Returns empty when the stored lead was left as it is.
      */
     public Optional<Saved> save(LeadRecord lead) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Optional<Saved> saved = upsertLead(c, lead);
-                if (saved.isPresent()) {
-                    storePdf(c, saved.get().id(), lead.pdf());
-                }
-                c.commit();
+        try {
+            return db.inTransaction(() -> {
+                Optional<Saved> saved = upsertLead(lead);
+                saved.ifPresent(s -> storePdf(s.id(), lead.pdf()));
                 return saved;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Storing lead for Dialfire contact " + lead.dialfireId() + " failed", e);
+            });
+        } catch (DataAccessException e) {
+            throw failed("Storing lead for Dialfire contact " + lead.dialfireId(), e);
         }
     }
 
-    private static Optional<Saved> upsertLead(Connection c, LeadRecord lead) throws SQLException {
+    /**
+     * Spring's message may quote the statement's values (homeowner data): ours names the step and the SQLSTATE
+     * only; the cause keeps the SQLException, whose SQLSTATE class {@code LeadIntake} judges.
+     */
+    private static IllegalStateException failed(String what, DataAccessException e) {
+        String state = null;
+        for (Throwable t = e; t != null && state == null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                state = sql.getSQLState();
+            }
+        }
+        return new IllegalStateException(what + " failed (" + e.getClass().getSimpleName()
+                + (state == null ? "" : ", SQLSTATE " + state) + ")", e);
+    }
+
+    private Optional<Saved> upsertLead(LeadRecord lead) {
         String sql = """
                 INSERT INTO leads (dialfire_id, dialfire_version, contact, plz, pdf_url, status, status_reason,
                                    pdf_failure, pdf_retry_until)
@@ -136,28 +131,23 @@ public class LeadRepository {
                         OR (leads.status = 'pdf_missing' AND leads.pdf_retry_until > now()))
                 RETURNING id, (xmax = 0) AS created
                 """;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, lead.dialfireId());
-            ps.setString(2, lead.dialfireVersion());
-            ps.setString(3, lead.contactJson());
-            ps.setString(4, lead.plz());
-            ps.setString(5, lead.pdfUrl());
-            ps.setString(6, lead.status());
-            ps.setString(7, lead.statusReason());
-            ps.setString(8, lead.pdfFailure());
-            ps.setTimestamp(9, lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Saved(rs.getLong(1), rs.getBoolean(2))) : Optional.empty();
-            }
-        }
+        return db.sql().sql(sql)
+                .param(lead.dialfireId())
+                .param(lead.dialfireVersion())
+                .param(lead.contactJson())
+                .param(lead.plz())
+                .param(lead.pdfUrl())
+                .param(lead.status())
+                .param(lead.statusReason())
+                .param(lead.pdfFailure())
+                .param(lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()))
+                .query((rs, n) -> new Saved(rs.getLong(1), rs.getBoolean(2)))
+                .optional();
     }
 
-    private static void storePdf(Connection c, long leadId, byte[] pdf) throws SQLException {
+    private void storePdf(long leadId, byte[] pdf) {
         if (pdf == null) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM lead_pdfs WHERE lead_id = ?")) {
-                ps.setLong(1, leadId);
-                ps.executeUpdate();
-            }
+            db.sql().sql("DELETE FROM lead_pdfs WHERE lead_id = ?").param(leadId).update();
             return;
         }
         String sql = """
@@ -165,12 +155,6 @@ public class LeadRepository {
                 ON CONFLICT (lead_id) DO UPDATE
                    SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, fetched_at = now()
                 """;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, leadId);
-            ps.setBytes(2, pdf);
-            ps.setString(3, LeadSheetPdf.sha256Hex(pdf));
-            ps.setInt(4, pdf.length);
-            ps.executeUpdate();
-        }
+        db.sql().sql(sql).param(leadId).param(pdf).param(LeadSheetPdf.sha256Hex(pdf)).param(pdf.length).update();
     }
 }

@@ -2,8 +2,6 @@ package de.geolead.dialfire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import de.geolead.dialfire.DialfireClientFaultsTest.ConnectionRecorder;
-import de.geolead.dialfire.DialfireClientTest.FakeServer;
 import de.geolead.simulator.dialfire.DialfireSimulator;
 import de.geolead.simulator.dialfire.LeadSheetPdfGenerator;
 import de.geolead.testing.LogCapture;

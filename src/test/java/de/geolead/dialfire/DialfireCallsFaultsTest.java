@@ -3,7 +3,7 @@ package de.geolead.dialfire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import de.geolead.dialfire.DialfireClientTest.FakeServer;
+import de.geolead.lead.LeadSheetDownload;
 import de.geolead.simulator.dialfire.DialfireSimulator;
 import de.geolead.simulator.dialfire.LeadSheetPdfGenerator;
 import java.io.IOException;
@@ -27,13 +27,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Issue 9 items 2 and 4 at the client: the timeout bounds the whole call (a host that sends the headers
+ * Issue 9 items 2 and 4 at the Dialfire calls of the route (through {@link DialfireCalls}): the timeout bounds the whole call (a host that sends the headers
  * and then stalls), lead sheets come only from allowed sources (no connection to anything else), and a
  * lead sheet's failure is a result of that one lead, never an exception that stops the run.
  */
 @Tag("faults")
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class DialfireClientFaultsTest {
+class DialfireCallsFaultsTest {
 
     private static final String CAMPAIGN = "DXX5XQHGZ3R4W6R3";
     private static final String TOKEN = "campaign-token-Fa17";
@@ -69,13 +69,14 @@ class DialfireClientFaultsTest {
 
     @AfterEach
     void tearDown() throws IOException {
+        DialfireCalls.closeAll();
         release.countDown();
         foreign.close();
         recorder.close();
     }
 
-    private static DialfireClient client(String... pdfHosts) {
-        return new DialfireClient(sim.baseUrl(), CAMPAIGN, TOKEN, ATTEMPTS, Duration.ofMillis(5), TIMEOUT, List.of(pdfHosts));
+    private static DialfireCalls client(String... pdfHosts) {
+        return new DialfireCalls(sim.baseUrl(), CAMPAIGN, TOKEN, ATTEMPTS, Duration.ofMillis(5), TIMEOUT, List.of(pdfHosts));
     }
 
     /** The foreign test server by the name "localhost" (listed explicitly in these tests). */
@@ -106,6 +107,30 @@ class DialfireClientFaultsTest {
         assertThat(foreign.requests).hasSize(1);
     }
 
+    /* A body that drips (a byte well within each read's timeout) is cut off by the whole-answer deadline. */
+    @Test
+    void aPdfHostThatDripsItsBodyIsCutOffAfterTheTimeoutToo() {
+        foreign.handler = exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream body = exchange.getResponseBody();
+            body.write("%PDF-1.7\n".getBytes());
+            for (int i = 0; i < 200 && release.getCount() > 0; i++) {
+                body.write(' ');
+                body.flush();
+                await(release, TIMEOUT.dividedBy(5));
+            }
+        };
+        long start = System.nanoTime();
+
+        LeadSheetDownload download = client("localhost").leadSheet(viaLocalhost("/drip.pdf"), 1_000_000);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(download.isPresent()).isFalse();
+        assertThat(download.temporary()).isTrue();
+        assertThat(took).as("the deadline, not the drip's end").isLessThan(TIMEOUT.multipliedBy(4));
+        assertThat(foreign.requests).hasSize(1);
+    }
+
     @Test
     void aStalledDialfireResourceIsCutOffToo() {
         sim.putResource("leads/a.pdf", pdf, null);
@@ -127,7 +152,7 @@ class DialfireClientFaultsTest {
         assertThatThrownBy(() -> client().transactions(Instant.now().minusSeconds(60), Instant.now(), "", List.of(), 10))
                 .isInstanceOf(DialfireUnavailableException.class)
                 .hasMessageContaining(ATTEMPTS + " attempts")
-                .hasMessageContaining("HttpTimeoutException");
+                .hasMessageContaining("SocketTimeoutException");
 
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(took).isLessThan(TIMEOUT.multipliedBy(ATTEMPTS + 2));
@@ -158,7 +183,7 @@ class DialfireClientFaultsTest {
 
     @Test
     void cloudMetadataAndOtherSchemesAreRefused() {
-        DialfireClient client = client("localhost", "169.254.169.254.nip.io");
+        DialfireCalls client = client("localhost", "169.254.169.254.nip.io");
 
         assertThat(client.leadSheet("http://169.254.169.254/latest/meta-data/", 1_000_000).missingReason())
                 .isEqualTo(LeadSheetDownload.NOT_ALLOWED);
@@ -210,7 +235,7 @@ class DialfireClientFaultsTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = socket.getLocalPort();
         }
-        DialfireClient client = client("localhost", "invalid");
+        DialfireCalls client = client("localhost", "invalid");
 
         LeadSheetDownload refused = client.leadSheet("http://localhost:" + closed + "/a.pdf", 1_000_000);
         LeadSheetDownload unknown = client.leadSheet("https://pdf.nowhere.invalid/a.pdf", 1_000_000);
@@ -226,36 +251,6 @@ class DialfireClientFaultsTest {
             latch.await(atMost.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** A loopback port that counts the connections it accepts (and closes them). */
-    static final class ConnectionRecorder implements AutoCloseable {
-        final AtomicInteger accepted = new AtomicInteger();
-        private final ServerSocket socket;
-
-        ConnectionRecorder() throws IOException {
-            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
-                while (!socket.isClosed()) {
-                    try (Socket connection = socket.accept()) {
-                        accepted.incrementAndGet();
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            }, "connection-recorder");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import de.geolead.lead.LeadSheetDownload;
 import de.geolead.simulator.dialfire.DialfireSimulator;
 import de.geolead.simulator.dialfire.LeadSheetPdfGenerator;
 import java.io.IOException;
@@ -37,9 +38,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link DialfireClient} against the Dialfire simulator, plus a small foreign HTTP server where needed. */
+/**
+ * The Dialfire calls of routes/dialfire-import.camel.yaml (through {@link DialfireCalls}, the API the hand-written client had)
+ * against the Dialfire simulator, plus a small foreign HTTP server where needed.
+ */
 @Timeout(30)
-class DialfireClientTest {
+class DialfireCallsTest {
 
     private static final String CAMPAIGN = "DXX5XQHGZ3R4W6R3";
     private static final String TOKEN = "campaign-token-Zq81xV";
@@ -53,7 +57,7 @@ class DialfireClientTest {
     private static DialfireSimulator sim;
     private static byte[] pdf;
 
-    private DialfireClient client;
+    private DialfireCalls client;
     private Instant testStart;
 
     @BeforeAll
@@ -67,6 +71,11 @@ class DialfireClientTest {
         sim.close();
     }
 
+    @AfterEach
+    void closeCalls() {
+        DialfireCalls.closeAll();
+    }
+
     @BeforeEach
     void resetSimulator() {
         sim.reset();
@@ -74,13 +83,13 @@ class DialfireClientTest {
         testStart = Instant.now().minusSeconds(1);
     }
 
-    private static DialfireClient client(String baseUrl) {
-        return new DialfireClient(baseUrl, CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, TIMEOUT);
+    private static DialfireCalls client(String baseUrl) {
+        return new DialfireCalls(baseUrl, CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, TIMEOUT);
     }
 
     /** A client whose DIALFIRE_PDF_HOSTS lists these hosts (the test servers run on 127.0.0.1). */
-    private static DialfireClient client(String baseUrl, String... pdfHosts) {
-        return new DialfireClient(baseUrl, CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, TIMEOUT, List.of(pdfHosts));
+    private static DialfireCalls client(String baseUrl, String... pdfHosts) {
+        return new DialfireCalls(baseUrl, CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, TIMEOUT, List.of(pdfHosts));
     }
 
     private static List<String> requests(String fragment) {
@@ -146,11 +155,11 @@ class DialfireClientTest {
             assertThat(page.contactIds()).containsExactly(ids.get(1), ids.get(2));
             assertThat(page.maxFired()).contains(fired.get(2));
             assertThat(page.lastPage()).isTrue();
-            String from = DialfireClient.TIME.format(fired.get(1));
+            String from = DialfireApi.TIME.format(fired.get(1));
             assertThat(from).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}");
             assertThat(requests("contacts/transactions")).singleElement().asString()
                     .contains("from=" + from.replace(":", "%3A"))
-                    .contains("to=" + DialfireClient.TIME.format(fired.get(2)).replace(":", "%3A"));
+                    .contains("to=" + DialfireApi.TIME.format(fired.get(2)).replace(":", "%3A"));
         }
 
         private void sleepAMillisecond() {
@@ -324,7 +333,7 @@ class DialfireClientTest {
         @Test
         void aWrongTokenIsAccessDeniedAndNeverShown() {
             String wrongToken = "wrong-token-7f3a9c";
-            client = new DialfireClient(sim.baseUrl(), CAMPAIGN, wrongToken, ATTEMPTS, BACKOFF, TIMEOUT);
+            client = new DialfireCalls(sim.baseUrl(), CAMPAIGN, wrongToken, ATTEMPTS, BACKOFF, TIMEOUT);
 
             assertThatThrownBy(() -> client.contacts(List.of("6EU52ECUGEJPHEJV")))
                     .isInstanceOf(DialfireAccessDeniedException.class)
@@ -377,7 +386,7 @@ class DialfireClientTest {
         @Test
         void aTimeoutIsRetried() {
             List<String> ids = succeeded(1, "termin_vereinbart");
-            client = new DialfireClient(sim.baseUrl(), CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, Duration.ofMillis(300));
+            client = new DialfireCalls(sim.baseUrl(), CAMPAIGN, TOKEN, ATTEMPTS, BACKOFF, Duration.ofMillis(300));
             sim.delayNext("contacts/transactions", Duration.ofMillis(1500), 1);
 
             assertThat(feed("", List.of(), 10).contactIds()).isEqualTo(ids);
@@ -386,7 +395,7 @@ class DialfireClientTest {
 
         @Test
         void aSingleAttemptIsNotRetried() {
-            client = new DialfireClient(sim.baseUrl(), CAMPAIGN, TOKEN, 0, BACKOFF, TIMEOUT);
+            client = new DialfireCalls(sim.baseUrl(), CAMPAIGN, TOKEN, 0, BACKOFF, TIMEOUT);
             sim.failNext("contacts/transactions", 503, 1);
 
             assertThatThrownBy(() -> feed("", List.of(), 10))
@@ -401,8 +410,8 @@ class DialfireClientTest {
     @Nested
     class Backoff {
 
-        private final DialfireClient hundredMillis =
-                new DialfireClient("http://127.0.0.1:1", CAMPAIGN, TOKEN, 5, Duration.ofMillis(100), TIMEOUT);
+        private final DialfireCalls hundredMillis =
+                new DialfireCalls("http://127.0.0.1:1", CAMPAIGN, TOKEN, 5, Duration.ofMillis(100), TIMEOUT);
 
         @Test
         void theDelayDoublesWithEachAttempt() {
@@ -765,86 +774,6 @@ class DialfireClientTest {
             assertThat(download.bytes()).isEqualTo(pdf);
             assertThat(sim.requestLog()).singleElement().asString()
                     .isEqualTo("GET " + RESOURCES + "leads/Expos%C3%A9%20%231%20%28a%2Bb%29%3F.pdf");
-        }
-    }
-
-    // ================================================================== a tiny foreign HTTP server
-
-    /** An HTTP server on 127.0.0.1 that records what it receives and answers with {@link #handler}. */
-    static final class FakeServer implements AutoCloseable {
-
-        interface Handler {
-            void handle(HttpExchange exchange) throws IOException;
-        }
-
-        /** One received request; header names lower-case. */
-        record Request(String method, String path, Map<String, List<String>> headers, long nanoTime, boolean[] chunked) {
-            String header(String name) {
-                List<String> values = headers.get(name);
-                return values == null ? null : values.get(0);
-            }
-
-            boolean responseChunked() {
-                return chunked[0];
-            }
-        }
-
-        final List<Request> requests = new CopyOnWriteArrayList<>();
-        volatile Handler handler = exchange -> send(exchange, 404, "Not Found".getBytes(StandardCharsets.UTF_8));
-        private final HttpServer server;
-
-        FakeServer() throws IOException {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> {
-                Map<String, List<String>> headers = new HashMap<>();
-                exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
-                String query = exchange.getRequestURI().getRawQuery();
-                Request request = new Request(exchange.getRequestMethod(),
-                        exchange.getRequestURI().getRawPath() + (query == null ? "" : "?" + query),
-                        headers, System.nanoTime(), new boolean[1]);
-                requests.add(request);
-                try {
-                    exchange.setAttribute("request", request);
-                    handler.handle(exchange);
-                } catch (IOException ignored) {
-                    // the client stopped reading
-                } finally {
-                    exchange.close();
-                }
-            });
-            server.start();
-        }
-
-        String url(String path) {
-            return "http://127.0.0.1:" + server.getAddress().getPort() + path;
-        }
-
-        static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
-            exchange.getResponseHeaders().set("Content-Type", "application/pdf");
-            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            }
-        }
-
-        /** Without Content-Length: chunked transfer encoding, in small pieces. */
-        static void sendChunked(HttpExchange exchange, byte[] body) throws IOException {
-            ((Request) exchange.getAttribute("request")).chunked()[0] = true;
-            exchange.getResponseHeaders().set("Content-Type", "application/pdf");
-            exchange.sendResponseHeaders(200, 0);
-            try (OutputStream out = exchange.getResponseBody()) {
-                for (int offset = 0; offset < body.length; offset += 4096) {
-                    out.write(body, offset, Math.min(4096, body.length - offset));
-                    out.flush();
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
         }
     }
 }

@@ -1,4 +1,4 @@
-package de.geolead.dialfire;
+package de.geolead.lead;
 
 /**
  * What fetching a contact's lead sheet gave: the bytes, or why there are none. A missing sheet is
