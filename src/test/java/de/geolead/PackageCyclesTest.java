@@ -31,24 +31,12 @@ class PackageCyclesTest {
 
     static final Path SOURCES = Path.of("src/main/java");
 
-    /**
-     * Known cycles being removed elsewhere, as "from -> to" edges left out of the check. Each entry is temporary:
-     * delete it when the change that removes the edge is merged (the test then guards against its return).
-     */
-    static final Set<String> KNOWN = Set.of(
-            // lead.LeadIntake still calls the Dialfire client; issue 11 moves that call into the dialfire package
-            "de.geolead.lead -> de.geolead.dialfire");
-
     private static final Pattern REFERENCE = Pattern.compile("\\bde\\.geolead(?:\\.[a-z_][a-z0-9_]*)*(?=\\.(?:[A-Z]|\\*))");
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
 
     @Test
     void thePackagesOfDeGeoleadHaveNoCycles() {
         Map<String, Map<String, Set<String>>> dependencies = dependencies(SOURCES);
-        KNOWN.forEach(edge -> {
-            String[] ends = edge.split(" -> ");
-            dependencies.getOrDefault(ends[0], new HashMap<>()).remove(ends[1]);
-        });
         List<String> cycles = cycles(dependencies);
         assertThat(cycles).as("package cycles in %s:%n%s", SOURCES, String.join("\n", cycles)).isEmpty();
     }

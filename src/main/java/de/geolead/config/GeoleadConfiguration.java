@@ -125,11 +125,11 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(infrastructure.connectionFactory());
         ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl(), infrastructure.dataSource());
 
-        boolean importEnabled = configureDialfire(context, registry, settings, new Database(infrastructure.dataSource()));
+        boolean importEnabled = configureDialfire(context, registry, settings, infrastructure.database());
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
-        Database database = new Database(infrastructure.dataSource());
+        Database database = infrastructure.database();
         DistributionStore distributionStore = new DistributionStore(database);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
         registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
@@ -247,7 +247,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /** Stripe client, webhook receiver, event processor and daily check; each part runs once its secret is set. */
     private static void configureBilling(CamelContext context, Registry registry, GeoleadSettings settings, Infrastructure infrastructure) {
-        BillingStore store = new BillingStore(new de.geolead.db.Database(infrastructure.dataSource()),
+        BillingStore store = new BillingStore(infrastructure.database(),
                 stripeEventLease(settings.stripeRetries(), settings.stripeBackoff()));
         StripeClient client = StripeClient.builder()
                 .setApiKey(settings.stripeApiKey().isEmpty() ? "sk_unset" : settings.stripeApiKey())

@@ -12,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jms.connection.CachingConnectionFactory;
 
+import de.geolead.db.Database;
+
 import javax.sql.DataSource;
 
 /**
@@ -26,6 +28,7 @@ public final class Infrastructure extends ServiceSupport {
     private final EmbeddedDatabase embeddedDatabase;
     private final String jdbcUrl;
     private final HikariDataSource dataSource;
+    private final Database database;
     private final EmbeddedBroker embeddedBroker;
     private final CachingConnectionFactory connectionFactory;
 
@@ -34,6 +37,7 @@ public final class Infrastructure extends ServiceSupport {
         this.embeddedDatabase = embeddedDatabase;
         this.jdbcUrl = jdbcUrl;
         this.dataSource = dataSource;
+        this.database = new Database(dataSource);
         this.embeddedBroker = embeddedBroker;
         this.connectionFactory = connectionFactory;
     }
@@ -162,6 +166,11 @@ public final class Infrastructure extends ServiceSupport {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** The one way the stores run SQL on {@link #dataSource()}. */
+    public Database database() {
+        return database;
     }
 
     /** The JDBC URL of the database in use (the embedded one's is only known once it runs). */
