@@ -5,6 +5,8 @@ COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
 COPY src src
 COPY routes routes
+# the packaged mail templates (pom.xml resources): without them no mail can be composed
+COPY templates templates
 RUN mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre

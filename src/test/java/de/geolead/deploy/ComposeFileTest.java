@@ -315,4 +315,19 @@ class ComposeFileTest {
         assertThat(dockerfile).contains("AS build", "COPY --from=build", "USER geolead");
         assertThat(dockerfile).containsPattern("FROM eclipse-temurin:17-jre");
     }
+
+    /** Every folder pom.xml packages into the jar is copied into the build stage (the mail templates once were not). */
+    @Test
+    void theImageBuildCopiesEveryFolderThePomPackages() throws Exception {
+        String dockerfile = Files.readString(Path.of("Dockerfile"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<resource><directory>([^<]+)</directory>")
+                .matcher(Files.readString(Path.of("pom.xml")));
+        Set<String> packaged = new TreeSet<>();
+        while (m.find()) {
+            packaged.add(m.group(1).split("/")[0]);
+        }
+        assertThat(packaged).contains("routes", "templates");
+        packaged.forEach(folder -> assertThat(dockerfile).as("Dockerfile copies %s", folder)
+                .containsPattern("(?m)^COPY " + folder + " " + folder + "$"));
+    }
 }
