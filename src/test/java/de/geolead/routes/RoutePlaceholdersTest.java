@@ -30,6 +30,8 @@ class RoutePlaceholdersTest {
     static final Path PROPERTIES = Path.of("src/main/resources/application.properties");
     /** {{key}}, {{key:default}}, {{?key}}; {{env:X}} and {{sys:x}} read the environment, not a key. */
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\??([^{}:]+)(?::[^{}]*)?}}");
+    /** ${properties:key} and ${properties:key:default} in simple expressions, read at run time. */
+    private static final Pattern PROPERTIES_FUNCTION = Pattern.compile("\\$\\{properties:([^:{}]+)(?::[^{}]*)?}");
     private static final Set<String> FUNCTIONS = Set.of("env", "sys", "sysenv", "bean", "ref");
 
     @Test
@@ -54,10 +56,14 @@ class RoutePlaceholdersTest {
                       steps:
                         - to: "{{?geolead.optional.endpoint:log:x}}"
                         - to: "{{env:NOT_A_KEY}}"
+                        - setHeader:
+                            name: Authorization
+                            simple: "Bearer ${properties:geolead.new.token}"
                 """);
         assertThat(undeclared(file, load(PROPERTIES))).containsExactly(
                 file + ":6: {{geolead.new.cron}}",
-                file + ":8: {{geolead.optional.endpoint}}");
+                file + ":8: {{geolead.optional.endpoint}}",
+                file + ":12: ${properties:geolead.new.token}");
     }
 
     /** A key declared twice: the later line silently wins and the reader of the earlier one is misled. */
@@ -100,6 +106,13 @@ class RoutePlaceholdersTest {
                 boolean function = m.group(0).length() > key.length() + 4 && FUNCTIONS.contains(key);
                 if (!function && !declared.containsKey(key)) {
                     undeclared.add(file + ":" + (i + 1) + ": {{" + key + "}}");
+                }
+            }
+            Matcher p = PROPERTIES_FUNCTION.matcher(line);
+            while (p.find()) {
+                String key = p.group(1).trim();
+                if (!declared.containsKey(key)) {
+                    undeclared.add(file + ":" + (i + 1) + ": ${properties:" + key + "}");
                 }
             }
         }
