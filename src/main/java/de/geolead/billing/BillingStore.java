@@ -1,10 +1,8 @@
 package de.geolead.billing;
 
 import de.geolead.db.Database;
-import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -369,13 +367,7 @@ public class BillingStore {
 
     /** Runs {@code work} in one transaction. */
     private <T> T run(java.util.function.Supplier<T> work) {
-        try {
-            return database.inTransaction(work);
-        } catch (DataAccessException e) {
-            // PostgreSQL's message may quote values (an agent's e-mail in a unique violation), and Spring's quotes the SQL:
-            // only the SQLState
-            throw new IllegalStateException("Billing database work failed (SQLState " + sqlState(e) + ")", e);
-        }
+        return database.inTransaction("Billing database work", work);
     }
 
     private void run(Runnable work) {
@@ -385,12 +377,4 @@ public class BillingStore {
         });
     }
 
-    static String sqlState(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                return sql.getSQLState();
-            }
-        }
-        return "unknown";
-    }
 }

@@ -1,10 +1,12 @@
 package de.geolead.db;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import javax.sql.DataSource;
+import java.sql.SQLException;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +37,37 @@ public final class Database {
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
     public <T> T inTransaction(Supplier<T> work) {
         return transactions.execute(status -> work.get());
+    }
+
+    /**
+     * Like {@link #inTransaction(Supplier)}, but a database failure is reported as "{@code what} failed (SQLState …)"
+     * (see {@link #failure}).
+     */
+    public <T> T inTransaction(String what, Supplier<T> work) {
+        try {
+            return inTransaction(work);
+        } catch (DataAccessException e) {
+            throw failure(what, e);
+        }
+    }
+
+    /**
+     * "{@code what} failed (SQLState …)": PostgreSQL's message may quote values (an agent's e-mail, a homeowner's data)
+     * and Spring's adds the SQL, so neither may reach a log line or a status column; the cause keeps them for DEBUG
+     * and its SQLException for callers that judge the SQLState class.
+     */
+    public static IllegalStateException failure(String what, DataAccessException e) {
+        return new IllegalStateException(what + " failed (SQLState " + sqlState(e) + ")", e);
+    }
+
+    /** The SQLState of the first SQLException in {@code e}'s causes, or "unknown". */
+    public static String sqlState(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+        }
+        return "unknown";
     }
 
     /** Like {@link #inTransaction(Supplier)} for work without a result. */

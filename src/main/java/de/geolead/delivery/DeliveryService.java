@@ -231,9 +231,7 @@ public class DeliveryService {
         try {
             return work.get();
         } catch (DataAccessException e) {
-            Throwable cause = e.getMostSpecificCause();
-            String state = cause instanceof SQLException sql ? sql.getSQLState() : "unknown";
-            throw new IllegalStateException(what + " failed (SQLState " + state + ")", e);
+            throw Database.failure(what, e);
         }
     }
 

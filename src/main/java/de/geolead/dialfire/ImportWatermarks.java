@@ -3,7 +3,6 @@ package de.geolead.dialfire;
 import de.geolead.db.Database;
 import org.springframework.dao.DataAccessException;
 
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
@@ -25,7 +24,7 @@ public class ImportWatermarks {
             return db.sql().sql("SELECT watermark FROM import_watermarks WHERE source = ?").param(source)
                     .query((rs, n) -> rs.getTimestamp(1).toInstant()).optional();
         } catch (DataAccessException e) {
-            throw failed("Reading the " + source + " watermark", e);
+            throw Database.failure("Reading the " + source + " watermark", e);
         }
     }
 
@@ -41,7 +40,7 @@ public class ImportWatermarks {
         try {
             db.sql().sql(sql).param(source).param(Timestamp.from(to)).param(success).update();
         } catch (DataAccessException e) {
-            throw failed("Moving the " + source + " watermark", e);
+            throw Database.failure("Moving the " + source + " watermark", e);
         }
     }
 
@@ -52,7 +51,7 @@ public class ImportWatermarks {
                     .param(rescanJob(source))
                     .query((rs, n) -> rs.getTimestamp(1).toInstant()).optional();
         } catch (DataAccessException e) {
-            throw failed("Reading the last " + source + " re-scan", e);
+            throw Database.failure("Reading the last " + source + " re-scan", e);
         }
     }
 
@@ -65,21 +64,10 @@ public class ImportWatermarks {
         try {
             db.sql().sql(sql).param(rescanJob(source)).param(Timestamp.from(at)).param(summary).update();
         } catch (DataAccessException e) {
-            throw failed("Recording the " + source + " re-scan", e);
+            throw Database.failure("Recording the " + source + " re-scan", e);
         }
     }
 
-    /** Our message with the SQLSTATE only (Spring's may quote values); the cause keeps the details for DEBUG. */
-    private static IllegalStateException failed(String what, DataAccessException e) {
-        String state = null;
-        for (Throwable t = e; t != null && state == null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                state = sql.getSQLState();
-            }
-        }
-        return new IllegalStateException(what + " failed (" + e.getClass().getSimpleName()
-                + (state == null ? "" : ", SQLSTATE " + state) + ")", e);
-    }
 
     private static String rescanJob(String source) {
         return source + "-rescan";

@@ -2,9 +2,7 @@ package de.geolead.distribution;
 
 import de.geolead.db.Database;
 import de.geolead.lead.LeadStatus;
-import org.springframework.dao.DataAccessException;
 
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.HashMap;
@@ -83,13 +81,7 @@ public class DistributionStore {
      * reported with {@code what} and PostgreSQL's SQLState only (its message may quote values).
      */
     <T> T inTransaction(String what, Supplier<T> work) {
-        try {
-            return db.inTransaction(work);
-        } catch (DataAccessException e) {
-            Throwable cause = e.getMostSpecificCause();
-            String state = cause instanceof SQLException sql ? sql.getSQLState() : "unknown";
-            throw new IllegalStateException(what + " failed (SQLState " + state + ")", e);
-        }
+        return db.inTransaction(what, work);
     }
 
     /** Statements; inside {@link #inTransaction} they share its connection. */

@@ -3,7 +3,6 @@ package de.geolead.distribution;
 import de.geolead.db.Database;
 import org.springframework.dao.DataAccessException;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 
@@ -97,9 +96,7 @@ public class DistributionSweep {
         try {
             return db.sql().sql(sql).params(args).query(Long.class).list();
         } catch (DataAccessException e) {
-            Throwable cause = e.getMostSpecificCause();
-            String state = cause instanceof SQLException sqlError ? sqlError.getSQLState() : "unknown";
-            throw new IllegalStateException("Distribution sweep failed (SQLState " + state + ")", e);
+            throw Database.failure("Distribution sweep", e);
         }
     }
 }

@@ -3,7 +3,6 @@ package de.geolead.lead;
 import de.geolead.db.Database;
 import org.springframework.dao.DataAccessException;
 
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -56,7 +55,7 @@ public class LeadRepository {
                     })
                     .optional();
         } catch (DataAccessException e) {
-            throw failed("Reading lead for Dialfire contact " + dialfireId, e);
+            throw Database.failure("Reading lead for Dialfire contact " + dialfireId, e);
         }
     }
 
@@ -74,7 +73,7 @@ public class LeadRepository {
         try {
             return db.sql().sql(sql).param(Timestamp.from(notTriedSince)).param(limit).query(String.class).list();
         } catch (DataAccessException e) {
-            throw failed("Reading the leads due for another PDF try", e);
+            throw Database.failure("Reading the leads due for another PDF try", e);
         }
     }
 
@@ -91,24 +90,10 @@ public class LeadRepository {
                 return saved;
             });
         } catch (DataAccessException e) {
-            throw failed("Storing lead for Dialfire contact " + lead.dialfireId(), e);
+            throw Database.failure("Storing lead for Dialfire contact " + lead.dialfireId(), e);
         }
     }
 
-    /**
-     * Spring's message may quote the statement's values (homeowner data): ours names the step and the SQLSTATE
-     * only; the cause keeps the SQLException, whose SQLSTATE class {@code LeadIntake} judges.
-     */
-    private static IllegalStateException failed(String what, DataAccessException e) {
-        String state = null;
-        for (Throwable t = e; t != null && state == null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                state = sql.getSQLState();
-            }
-        }
-        return new IllegalStateException(what + " failed (" + e.getClass().getSimpleName()
-                + (state == null ? "" : ", SQLSTATE " + state) + ")", e);
-    }
 
     private Optional<Saved> upsertLead(LeadRecord lead) {
         String sql = """

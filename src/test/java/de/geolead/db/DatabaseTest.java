@@ -44,4 +44,15 @@ class DatabaseTest {
         })).isInstanceOf(IllegalStateException.class);
         assertThat(jobRuns()).isZero();
     }
+
+    @Test
+    void aDatabaseFailureNamesTheStepAndTheSqlStateButNoValue() {
+        insertJobRun("agent@example.org");
+        assertThatThrownBy(() -> database.inTransaction("Recording a run", () -> {
+            insertJobRun("agent@example.org");
+            return null;
+        })).isInstanceOf(IllegalStateException.class)
+                .hasMessage("Recording a run failed (SQLState 23505)")
+                .rootCause().hasMessageContaining("agent@example.org");
+    }
 }
