@@ -51,8 +51,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -172,8 +170,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         } else if (unsafe.isPresent()) {
             LOG.error("Dialfire import is NOT started: {}", unsafe.get());
         } else {
-            configureDialfireHttp(context, leadSheets.sources(), settings.dialfireBaseUrl(), settings.dialfireCampaignId(),
-                    settings.dialfireCampaignToken(), settings.importHttpTimeout(), settings.importPdfMaxBytes());
+            configureDialfireHttp(context, leadSheets, settings.dialfireBaseUrl(), settings.dialfireCampaignToken(),
+                    settings.importHttpTimeout(), settings.importPdfMaxBytes());
         }
         return importEnabled;
     }
@@ -185,17 +183,15 @@ public class GeoleadConfiguration implements CamelConfiguration {
      * connection to an address {@link PdfSources} refuses (checked on the address actually connected to).
      * Only the Dialfire import uses camel-http today; another user would want its own component.
      */
-    public static void configureDialfireHttp(CamelContext context, PdfSources sources, String baseUrl, String campaignId,
-                                             String token, Duration timeout, long pdfMaxBytes) {
+    public static void configureDialfireHttp(CamelContext context, LeadSheets leadSheets, String baseUrl, String token,
+                                             Duration timeout, long pdfMaxBytes) {
         URI base = URI.create(baseUrl.replaceAll("/+$", ""));
         TokenGuard tokenGuard = new TokenGuard(base, token);
-        ResponseGuard responseGuard = new ResponseGuard(base,
-                URI.create(base + "/api/campaigns/" + URLEncoder.encode(campaignId, StandardCharsets.UTF_8).replace("+", "%20")).getRawPath(),
-                pdfMaxBytes, timeout);
+        ResponseGuard responseGuard = new ResponseGuard(base, leadSheets.campaignPath(), pdfMaxBytes, timeout);
         for (String scheme : List.of("http", "https")) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
             http.setClientConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                    .setDnsResolver(sources.dnsResolver())
+                    .setDnsResolver(leadSheets.sources().dnsResolver())
                     .setDefaultConnectionConfig(ConnectionConfig.custom()
                             .setConnectTimeout(Timeout.of(timeout))
                             .setSocketTimeout(Timeout.of(timeout))

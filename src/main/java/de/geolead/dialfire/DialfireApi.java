@@ -96,19 +96,18 @@ public class DialfireApi {
      * (seconds or an HTTP date) if longer; at most {@link #MAX_RETRY_AFTER}.
      */
     public long retryDelay(String retryAfter, Integer redelivery) {
-        int made = (redelivery == null ? 0 : redelivery) + 1;
-        Duration exponential = backoff.multipliedBy(1L << Math.min(made - 1, 16));
+        return retryDelay(backoff, (redelivery == null ? 0 : redelivery) + 1, retryAfter);
+    }
+
+    /**
+     * The wait after {@code callsMade} failed calls (the API's and a lead sheet's alike): {@code backoff} doubled per
+     * call after the first, or what {@code Retry-After} asks if longer; at most {@link #MAX_RETRY_AFTER}; milliseconds.
+     */
+    static long retryDelay(Duration backoff, int callsMade, String retryAfter) {
+        Duration exponential = backoff.multipliedBy(1L << Math.min(Math.max(callsMade, 1) - 1, 16));
         Duration asked = parseRetryAfter(retryAfter).orElse(Duration.ZERO);
         Duration chosen = asked.compareTo(exponential) > 0 ? asked : exponential;
         return (chosen.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : chosen).toMillis();
-    }
-
-    /** Dialfire's {@code Retry-After} as a wait, at most {@link #MAX_RETRY_AFTER}, in milliseconds; null without one. */
-    public static Long retryAfter(String retryAfter) {
-        return parseRetryAfter(retryAfter)
-                .map(d -> d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d)
-                .map(Duration::toMillis)
-                .orElse(null);
     }
 
     static Optional<Duration> parseRetryAfter(String value) {

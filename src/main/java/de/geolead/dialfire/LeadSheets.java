@@ -48,6 +48,11 @@ public class LeadSheets {
         return sources;
     }
 
+    /** The path of the campaign's API, {@code /api/campaigns/<id>} with the id encoded. */
+    public String campaignPath() {
+        return URI.create(campaignUrl).getRawPath();
+    }
+
     /** The first hop for a contact's PDF reference, or a result at once (no reference, not a URL, not allowed). */
     public LeadSheetFetch start(String reference) {
         LeadSheetFetch fetch = new LeadSheetFetch();
@@ -117,10 +122,7 @@ public class LeadSheets {
         }
         if (code == 429 || code >= 500) {
             if (fetch.attempt() < attempts) {
-                Duration exponential = backoff.multipliedBy(1L << Math.min(fetch.attempt() - 1, 16));
-                Long asked = DialfireApi.retryAfter(retryAfter);
-                long wait = Math.max(exponential.toMillis(), asked == null ? 0 : asked);
-                return fetch.again(Math.min(wait, DialfireApi.MAX_RETRY_AFTER.toMillis()));
+                return fetch.again(DialfireApi.retryDelay(backoff, fetch.attempt(), retryAfter));
             }
             return fetch.done(LeadSheetDownload.temporarilyMissing(source, "HTTP " + code + " after " + attempts + " attempts"));
         }

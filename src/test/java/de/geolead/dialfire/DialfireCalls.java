@@ -96,7 +96,7 @@ final class DialfireCalls {
                 context.getRegistry().bind("dialfireImport", feedQuery);
                 context.getRegistry().bind("leadIntake", new LeadIntake(null, "plz", "pdf_url", Duration.ZERO, Clock.systemUTC()));
                 context.getRegistry().bind("importWorkers", Executors.newSingleThreadExecutor());
-                GeoleadConfiguration.configureDialfireHttp(context, leadSheets.sources(), baseUrl, campaign, token, timeout, max);
+                GeoleadConfiguration.configureDialfireHttp(context, leadSheets, baseUrl, token, timeout, max);
                 // the scheduled route is not needed here
                 context.getCamelContextExtension().getContextPlugin(Model.class).setRouteFilterPattern(null, "dialfire-import");
                 for (String file : List.of("routes/route-configurations.camel.yaml", "routes/dialfire-import.camel.yaml")) {
