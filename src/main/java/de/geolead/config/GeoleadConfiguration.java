@@ -9,12 +9,14 @@ import de.geolead.billing.StripeEventSweep;
 import de.geolead.billing.StripeSubscriptions;
 import de.geolead.billing.StripeWebhook;
 import de.geolead.billing.WebhookRateLimit;
+import de.geolead.api.ApiAuth;
+import de.geolead.api.ApiTokens;
+import de.geolead.api.AuditLog;
 import de.geolead.console.HawtioConsole;
 import de.geolead.db.Database;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
 import de.geolead.delivery.MailRetry;
-import de.geolead.db.Database;
 import de.geolead.dialfire.DialfireApi;
 import de.geolead.dialfire.DialfireImport;
 import de.geolead.dialfire.ImportWatermarks;
@@ -50,7 +52,9 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -141,6 +145,28 @@ public class GeoleadConfiguration implements CamelConfiguration {
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
         context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
+        configureOperationsApi(registry, settings, database);
+    }
+
+    /**
+     * The operations API (routes/operations-api.camel.yaml): its tokens and audit log. Without GEOLEAD_API_TOKENS_FILE,
+     * or with one that cannot be read, the API is off: every /api call answers 503 api_off.
+     */
+    private static void configureOperationsApi(Registry registry, GeoleadSettings settings, Database database) {
+        ApiTokens tokens = null;
+        Path file = settings.apiTokensFile();
+        if (file == null) {
+            LOG.info("Operations API is off: set GEOLEAD_API_TOKENS_FILE (lines from: java -jar geolead.jar api-token NAME ROLE TOKEN)");
+        } else {
+            try {
+                tokens = ApiTokens.read(file);
+                LOG.info("Operations API on /api with {} token(s) from {}", tokens.size(), file);
+            } catch (IOException e) {
+                LOG.error("Operations API is off: GEOLEAD_API_TOKENS_FILE={} cannot be read ({})", file, e.getMessage());
+            }
+        }
+        registry.bind("apiAuth", new ApiAuth(tokens));
+        registry.bind("auditLog", new AuditLog(database));
     }
 
     /**

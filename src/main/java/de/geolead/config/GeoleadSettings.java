@@ -91,6 +91,7 @@ public final class GeoleadSettings {
         KEYS.put("geolead.console.users.file", "GEOLEAD_CONSOLE_USERS_FILE");
         KEYS.put("geolead.console.war", "GEOLEAD_CONSOLE_WAR");
         KEYS.put("geolead.console.admin.write", "GEOLEAD_CONSOLE_ADMIN_WRITE");
+        KEYS.put("geolead.api.tokens.file", "GEOLEAD_API_TOKENS_FILE");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -251,6 +252,9 @@ public final class GeoleadSettings {
     public ConsoleSettings console() {
         return new ConsoleSettings(consoleBind(), consolePort(), consoleUsersFile(), consoleWar(), consoleAdminWrite());
     }
+
+    /** The operations API's tokens file, or null: the API is off. */
+    public Path apiTokensFile() { return optionalPath("geolead.api.tokens.file"); }
 
     private Path optionalPath(String key) {
         return get(key).isEmpty() ? null : Path.of(get(key));

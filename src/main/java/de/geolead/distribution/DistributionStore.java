@@ -117,7 +117,7 @@ public class DistributionStore {
             db.sql().sql("""
                     INSERT INTO lead_distributions (lead_id, customer_id, scheduled_for, role, status, enqueued_at)
                     VALUES (?, ?, ?, ?, 'pending', now())
-                    ON CONFLICT (lead_id, customer_id) DO NOTHING
+                    ON CONFLICT (lead_id, customer_id) WHERE kind <> 'resend' DO NOTHING
                     """).params(leadId, delivery.customerId(), Timestamp.from(delivery.scheduledFor()), delivery.role()).update();
         }
         // unassigned_since restarts if the lead ever comes back to unassigned (all its mails skipped or failed)

@@ -1,6 +1,7 @@
 package de.geolead.launcher;
 
 import de.geolead.GeoleadApplication;
+import de.geolead.api.ApiTokens;
 import de.geolead.sandbox.Sandbox;
 import org.slf4j.LoggerFactory;
 
@@ -8,17 +9,22 @@ import java.util.Arrays;
 
 /**
  * The jar's Main-Class: {@code java -jar geolead.jar} starts Geolead ({@link GeoleadApplication}),
- * {@code java -jar geolead.jar sandbox [--duration=90s]} the whole pipeline against stand-ins ({@link Sandbox}).
+ * {@code java -jar geolead.jar sandbox [--duration=90s]} the whole pipeline against stand-ins ({@link Sandbox}),
+ * {@code java -jar geolead.jar api-token NAME ROLE TOKEN} prints a line of the operations API's tokens file ({@link ApiTokens}).
  * The only class that knows both, so that the application does not depend on the sandbox.
  */
 public final class Launcher {
 
     static final String SANDBOX = "sandbox";
+    static final String API_TOKEN = "api-token";
 
     private Launcher() {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && API_TOKEN.equals(args[0])) {
+            System.exit(ApiTokens.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         String[] sandboxArgs = sandboxArgs(args);
         if (sandboxArgs == null) {
             GeoleadApplication.main(args);

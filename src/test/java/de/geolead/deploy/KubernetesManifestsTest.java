@@ -29,7 +29,8 @@ class KubernetesManifestsTest {
     /** Read by the application but deliberately not part of a deployment. */
     static final Set<String> NOT_FOR_KUBERNETES = Set.of("GEOLEAD_DEV_MODE");
     /** Names of secrets: these belong in the Secret, never in the ConfigMap. */
-    static final Pattern SECRET_NAME = Pattern.compile(".*(TOKEN|PASSWORD|SECRET|_KEY).*");
+    /** A secret's variable; a *_FILE variable names where a secret file is mounted and is no secret itself. */
+    static final Pattern SECRET_NAME = Pattern.compile("(?!.*_FILE$).*(TOKEN|PASSWORD|SECRET|_KEY).*");
 
     /** Every document of every manifest file, the Secret template included. */
     @SuppressWarnings("unchecked")
