@@ -25,7 +25,7 @@ class LeadTimelineTest {
 
     @Test
     void eventsAtTheSameInstantKeepTheOrderOfTheLifecycleThenTheRowId() {
-        LeadTimeline.Lead lead = new LeadTimeline.Lead(1, "DF1", "distributed", null, at(0), at(9), null);
+        LeadTimeline.Lead lead = new LeadTimeline.Lead(99, "DF1", "distributed", null, at(0), at(9), null);
         List<TimelineEvent> events = LeadTimeline.of(lead, List.of(
                 // listed out of order on purpose
                 mail(12, 8, "planned", "follower", "failed", "550 mailbox unknown", at(0), at(5), at(0), at(5), null, null, 1),
