@@ -38,7 +38,7 @@ public final class MonthlyCap {
     }
 
     /** The first instant of the calendar month that {@code now} falls in, in {@code zone}. */
-    public static Instant monthStart(Instant now, ZoneId zone) {
+    public static Instant startOfMonth(Instant now, ZoneId zone) {
         LocalDate first = now.atZone(zone).toLocalDate().withDayOfMonth(1);
         return first.atStartOfDay(zone).toInstant();
     }
@@ -49,7 +49,7 @@ public final class MonthlyCap {
     }
 
     public Instant currentMonthStart() {
-        return monthStart(clock.instant(), zone);
+        return startOfMonth(clock.instant(), zone);
     }
 
     public ZoneId zone() {

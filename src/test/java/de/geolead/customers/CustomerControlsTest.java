@@ -1,10 +1,15 @@
 package de.geolead.customers;
 
 import de.geolead.api.ApiProblem;
+import de.geolead.billing.StripeStatus;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,6 +51,22 @@ class CustomerControlsTest {
         assertThat(CustomerView.rate(1, 8)).isEqualTo(0.125);
         assertThat(CustomerView.rate(0, 5)).isZero();
         assertThat(CustomerView.rate(3, 0)).isZero();
+    }
+
+    @Test
+    void theListsStatusFilterKnowsEveryStatusBillingGivesAnAgent() {
+        List<String> subscription = List.of(StripeStatus.ACTIVE, StripeStatus.PAST_DUE, StripeStatus.INACTIVE, StripeStatus.CANCELED);
+        Set<String> given = new TreeSet<>();
+        for (int mask = 0; mask < 1 << subscription.size(); mask++) {
+            List<String> statuses = new ArrayList<>();
+            for (int i = 0; i < subscription.size(); i++) {
+                if ((mask & 1 << i) != 0) {
+                    statuses.add(subscription.get(i));
+                }
+            }
+            given.add(StripeStatus.customer(statuses));
+        }
+        assertThat(given).containsExactlyInAnyOrderElementsOf(CustomerView.STATUSES);
     }
 
     @Test

@@ -191,7 +191,7 @@ class CustomerDistributionTest {
 
     @Test
     void theCapsMonthStartsAtMidnightInTheDeliveryZoneAndACapOfZeroMeansNoLeads() {
-        Instant monthStart = MonthlyCap.monthStart(Instant.now(), ZONE);
+        Instant monthStart = MonthlyCap.startOfMonth(Instant.now(), ZONE);
         List<Long> agents = agents("80331", "Last Month", "This Month", "Zero Cap", "Uncapped");
         long lastMonth = agents.get(0);
         long thisMonth = agents.get(1);
@@ -209,6 +209,25 @@ class CustomerDistributionTest {
         assertThat(rows).extracting(r -> r.get("customer_id")).as("last month's mail does not count, this month's first instant does")
                 .containsExactlyInAnyOrder(lastMonth, agents.get(3));
         assertThat(withRole(rows, "head_start")).isEqualTo(lastMonth);
+    }
+
+    /** sql/eligible-agents.sql itself (as the route runs it) leaves agents at their cap out; the lock re-checks it. */
+    @Test
+    void theEligibleAgentsQueryLeavesOutAgentsAtTheirCap() {
+        List<Long> agents = agents("04109", "Full", "Room Left", "No Cap");
+        earlierMail(agents.get(0), "04109", Instant.now());
+        earlierMail(agents.get(1), "04109", Instant.now());
+        cap(agents.get(0), "1");
+        cap(agents.get(1), "2");
+        earlierMail(agents.get(2), "04109", Instant.now());
+
+        List<?> rows = app.context().createProducerTemplate().requestBodyAndHeaders(
+                "sql:classpath:sql/eligible-agents.sql?outputType=SelectList", null,
+                Map.of("plzPrefixes", List.of("0", "04", "041", "0410", "04109"),
+                        "monthStart", app.bean("monthlyCap", MonthlyCap.class).monthStart()), List.class);
+
+        List<Object> eligible = rows.stream().map(row -> ((Map<?, ?>) row).get("customer_id")).map(Object.class::cast).toList();
+        assertThat(eligible).containsExactlyInAnyOrder(agents.get(1), agents.get(2));
     }
 
     @Test

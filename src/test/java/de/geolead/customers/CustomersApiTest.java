@@ -141,7 +141,7 @@ class CustomersApiTest {
         data.subscription(agent, "80331");
         db.update("INSERT INTO subscriptions (customer_id, plz, start_date, end_date, status) VALUES (?, '10115', '2026-01-01T00:00:00Z', '2026-06-01T00:00:00Z', 'canceled')", agent);
         Instant now = Instant.now();
-        Instant monthStart = MonthlyCap.monthStart(now, ZONE);
+        Instant monthStart = MonthlyCap.startOfMonth(now, ZONE);
         long sentNow = mail(data.lead("80331", "München"), agent, "planned", "sent", now, null);
         mail(data.lead("80331", "München"), agent, "manual", "pending", now, null);
         mail(data.lead("80331", "München"), agent, "planned", "skipped", now, null);

@@ -42,10 +42,10 @@ class MonthlyCapTest {
     @Test
     void theMonthStartsAtMidnightOfTheFirstInTheZone() {
         // 1 Nov 2026 00:30 in Berlin is still October in UTC
-        assertThat(MonthlyCap.monthStart(Instant.parse("2026-10-31T23:30:00Z"), BERLIN)).isEqualTo(Instant.parse("2026-10-31T23:00:00Z"));
-        assertThat(MonthlyCap.monthStart(Instant.parse("2026-10-31T22:59:59Z"), BERLIN)).isEqualTo(Instant.parse("2026-09-30T22:00:00Z"));
-        assertThat(MonthlyCap.monthStart(Instant.parse("2026-11-28T19:00:00Z"), ZoneId.of("UTC"))).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
-        assertThat(MonthlyCap.monthStart(Instant.parse("2026-11-28T19:00:00Z"), ZoneId.of("Pacific/Kiritimati")))
+        assertThat(MonthlyCap.startOfMonth(Instant.parse("2026-10-31T23:30:00Z"), BERLIN)).isEqualTo(Instant.parse("2026-10-31T23:00:00Z"));
+        assertThat(MonthlyCap.startOfMonth(Instant.parse("2026-10-31T22:59:59Z"), BERLIN)).isEqualTo(Instant.parse("2026-09-30T22:00:00Z"));
+        assertThat(MonthlyCap.startOfMonth(Instant.parse("2026-11-28T19:00:00Z"), ZoneId.of("UTC"))).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
+        assertThat(MonthlyCap.startOfMonth(Instant.parse("2026-11-28T19:00:00Z"), ZoneId.of("Pacific/Kiritimati")))
                 .isEqualTo(Instant.parse("2026-10-31T10:00:00Z"));
     }
 
