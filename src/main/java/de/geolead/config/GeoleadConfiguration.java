@@ -13,6 +13,8 @@ import de.geolead.api.ApiAuth;
 import de.geolead.api.ApiTokens;
 import de.geolead.api.AuditLog;
 import de.geolead.console.HawtioConsole;
+import de.geolead.customers.CustomerControls;
+import de.geolead.customers.CustomerView;
 import de.geolead.db.Database;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
@@ -30,6 +32,7 @@ import de.geolead.distribution.DistributionPlanner;
 import de.geolead.distribution.DistributionStore;
 import de.geolead.distribution.DistributionSweep;
 import de.geolead.distribution.LeadDistribution;
+import de.geolead.distribution.MonthlyCap;
 import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
@@ -133,7 +136,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
         Database database = infrastructure.database();
-        DistributionStore distributionStore = new DistributionStore(database);
+        MonthlyCap monthlyCap = new MonthlyCap(settings.deliveryZone(), Clock.systemUTC());
+        registry.bind("monthlyCap", monthlyCap);
+        DistributionStore distributionStore = new DistributionStore(database, monthlyCap);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
         registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
         registry.bind("distributionSweep", new DistributionSweep(database, settings.unassignedRetry(),
@@ -148,11 +153,22 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
         configureOperationsApi(registry, settings, database);
         configureLeadView(registry, settings, database);
+        configureCustomers(registry, settings, database, monthlyCap);
     }
 
     /** Reading leads through the operations API (GET /api/leads, GET /api/leads/{id}): bean leadView. */
     private static void configureLeadView(Registry registry, GeoleadSettings settings, Database database) {
         registry.bind("leadView", new LeadView(database, settings.deliveryZone()));
+    }
+
+    /**
+     * The agent controls of the operations API (stream customers): the agents' list and detail, pause and monthly cap.
+     * Needs the API's audit log (configureOperationsApi) and the distribution's monthly cap (its month).
+     */
+    private static void configureCustomers(Registry registry, GeoleadSettings settings, Database database, MonthlyCap monthlyCap) {
+        AuditLog audit = registry.lookupByNameAndType("auditLog", AuditLog.class);
+        registry.bind("customerView", new CustomerView(database, monthlyCap));
+        registry.bind("customerControls", new CustomerControls(database, audit, settings.deliveryZone(), Clock.systemUTC()));
     }
 
     /**

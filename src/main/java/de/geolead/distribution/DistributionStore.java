@@ -18,6 +18,7 @@ import java.util.function.Supplier;
  * recipient (UNIQUE(lead_id, customer_id)) and the lead's status. The lead row is locked first,
  * so concurrent consumers, redeliveries and restarts can never plan a lead twice. A {@code distributed}
  * lead whose every mail was skipped or failed is planned again, among the agents without a row for it.
+ * Agents at their monthly cap are left out, counted again under a lock on their rows ({@link MonthlyCap#withinCap}).
  */
 public class DistributionStore {
 
@@ -62,9 +63,12 @@ public class DistributionStore {
     }
 
     private final Database db;
+    private final MonthlyCap monthlyCap;
 
-    public DistributionStore(Database db) {
+    /** @param monthlyCap checks the agents' monthly caps again under a lock while planning */
+    public DistributionStore(Database db, MonthlyCap monthlyCap) {
         this.db = db;
+        this.monthlyCap = monthlyCap;
     }
 
     /**
@@ -105,6 +109,8 @@ public class DistributionStore {
         // UNIQUE(lead_id, customer_id): an agent whose mail of this lead was skipped or failed gets no second row
         Set<Long> earlier = recipients(leadId);
         List<EligibleAgent> candidates = eligible.stream().filter(a -> !earlier.contains(a.customerId())).toList();
+        // the monthly cap, counted again under a lock on the capped agents (sql/eligible-agents.sql read it unlocked)
+        candidates = monthlyCap.withinCap(db.sql(), candidates);
         DistributionPlan plan = planner.apply(withCurrentHeadStarts(plz, candidates));
         if (plan.isUnassigned()) {
             db.sql().sql("UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "
