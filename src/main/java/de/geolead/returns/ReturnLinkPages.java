@@ -69,8 +69,11 @@ public class ReturnLinkPages {
         this.zone = zone;
     }
 
-    /** The answer to a GET (the form) or POST (filing) of {@code /r/<token>}. */
-    public Page answer(String method, String token, String body) {
+    /**
+     * The answer to a GET (the form) or POST (filing) of {@code /r/<token>}; {@code body} is the form as platform-http
+     * hands it over: a map of its fields, or the raw form-urlencoded text.
+     */
+    public Page answer(String method, String token, Object body) {
         ReturnLinks.Claims claims = claims(token);
         ReturnDesk.LinkFacts facts = facts(claims);
         if (facts.alreadyFiledAt() != null) {
@@ -79,11 +82,11 @@ public class ReturnLinkPages {
         if (!"POST".equalsIgnoreCase(method)) {
             return new Page(200, form(token, claims, facts, null, null, null), null);
         }
-        if (body != null && body.length() > MAX_BODY) {
+        Map<String, String> form = fields(body);
+        if (form.values().stream().mapToInt(String::length).sum() > MAX_BODY) {
             throw new LinkProblem(413, "Zu viele Angaben", "Die Bemerkung ist zu lang. Bitte kürzen Sie sie auf höchstens "
                     + ReturnDesk.MAX_NOTE + " Zeichen.");
         }
-        Map<String, String> form = form(body);
         String reason = form.get("reason");
         String note = form.get("note");
         try {
@@ -194,6 +197,21 @@ public class ReturnLinkPages {
         StringWriter out = new StringWriter();
         templates.compile(template).execute(out, model);
         return out.toString();
+    }
+
+    /** The form's fields from a map (first value of a repeated one) or from form-urlencoded text. */
+    static Map<String, String> fields(Object body) {
+        if (body instanceof Map<?, ?> map) {
+            Map<String, String> fields = new HashMap<>();
+            map.forEach((name, value) -> {
+                Object first = value instanceof List<?> list ? (list.isEmpty() ? null : list.get(0)) : value;
+                if (name != null && first != null) {
+                    fields.put(name.toString(), first.toString());
+                }
+            });
+            return fields;
+        }
+        return form(body == null ? null : body.toString());
     }
 
     /** The fields of a form-urlencoded body (first value wins); a malformed encoding counts as no field. */
