@@ -33,6 +33,7 @@ import de.geolead.distribution.LeadDistribution;
 import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
+import de.geolead.leadactions.LeadActions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -146,6 +147,12 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
         configureOperationsApi(registry, settings, database);
+        configureLeadActions(registry, database);
+    }
+
+    /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
+    private static void configureLeadActions(Registry registry, Database database) {
+        registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
     }
 
     /**
