@@ -16,6 +16,7 @@ import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.camel.Exchange;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -447,6 +448,37 @@ class LeadActionsApiTest {
         assertThat(leadStatus(lead)).isEqualTo("distributed");
         assertThat(db.count("SELECT count(*) FROM lead_distributions WHERE lead_id = ?", lead)).isEqualTo(3);
         assertThat(mailsTo(covering)).hasSize(1);
+    }
+
+    @Test
+    void theCallersHttpHeadersAndTokenDoNotTravelOnToTheQueues() throws Exception {
+        long agent = agent("Header Agent", "80331");
+        long lead = data.lead("80331", "München");
+        deliveredTo(lead, agent);
+        await().atMost(WAIT).until(LeadActionsApiTest::queuesEmpty);
+
+        deliveryHeld(() -> {
+            long resend = post("/api/leads/" + lead + "/resend", "{\"customerId\": " + agent + "}").json().getAsJsonObject()
+                    .get("distributionId").getAsLong();
+            Exchange queued = app.context().createConsumerTemplate().receive("jms:queue:geolead.deliveries", 10_000);
+            assertThat(queued).isNotNull();
+            assertThat(queued.getMessage().getBody(String.class)).isEqualTo(Long.toString(resend));
+            assertThat(queued.getMessage().getHeaders().keySet()).noneMatch(name -> name.equalsIgnoreCase("Authorization")
+                    || name.equalsIgnoreCase("id") || name.equalsIgnoreCase("Content-Type") || name.startsWith("CamelHttp"));
+        });
+
+        app.context().getRouteController().stopRoute("lead-distribution");
+        try {
+            assertThat(post("/api/leads/" + lead + "/park", "{\"reason\": \"test\"}").status()).isEqualTo(200);
+            assertThat(post("/api/leads/" + lead + "/unpark", null).status()).isEqualTo(200);
+            Exchange published = app.context().createConsumerTemplate().receive("jms:queue:geolead.leads.new", 10_000);
+            assertThat(published).isNotNull();
+            assertThat(published.getMessage().getBody(String.class)).isEqualTo(Long.toString(lead));
+            assertThat(published.getMessage().getHeaders().keySet()).noneMatch(name -> name.equalsIgnoreCase("Authorization")
+                    || name.equalsIgnoreCase("id") || name.startsWith("CamelHttp"));
+        } finally {
+            app.context().getRouteController().startRoute("lead-distribution");
+        }
     }
 
     @Test
