@@ -241,6 +241,8 @@ class LeadActionsApiTest {
         await().atMost(WAIT).until(LeadActionsApiTest::queuesIdle);
         assertThat(mailbox.messages()).hasSize(2);
         assertThat(db.count("SELECT count(*) FROM audit_log WHERE action = 'lead.assign'")).isEqualTo(2);
+        assertThat(app.context().getRegistry().findSingleByType(MeterRegistry.class).find("geolead.api.actions")
+                .tag("action", "lead.assign").counter()).isNotNull();
     }
 
     /** One refused call: what it sends and what it must answer (error null: the body is not checked). */
@@ -360,7 +362,12 @@ class LeadActionsApiTest {
 
         // unparked: planned among the agents without a mail of it
         long newcomer = agent("Park Newcomer", "10115");
-        ApiClient.Answer unparked = post("/api/leads/" + lead + "/unpark", null);
+        ApiClient.Answer unparked;
+        try (LogCapture log = LogCapture.open()) {
+            unparked = post("/api/leads/" + lead + "/unpark", null);
+            assertThat(log.linesContaining("API lead.unpark")).containsExactly("INFO de.geolead.api API lead.unpark lead " + lead
+                    + " by ops-admin: pending, published for planning");
+        }
         assertThat(unparked.status()).as(unparked.text()).isEqualTo(200);
         assertThat(unparked.json().getAsJsonObject().get("status").getAsString()).isEqualTo("pending");
         await().atMost(WAIT).until(() -> mailsTo(newcomer).size() == 1);
@@ -368,6 +375,10 @@ class LeadActionsApiTest {
         agents.forEach(a -> assertThat(mailsTo(a)).isEmpty());
         assertThat(db.rows("SELECT action FROM audit_log WHERE entity_id = ? ORDER BY id", lead))
                 .extracting(r -> r.get("action")).containsExactly("lead.park", "lead.unpark");
+        MeterRegistry meters = app.context().getRegistry().findSingleByType(MeterRegistry.class);
+        for (String action : List.of("lead.park", "lead.unpark")) {
+            assertThat(meters.find("geolead.api.actions").tag("action", action).counter()).as(action).isNotNull();
+        }
     }
 
     @Test
