@@ -280,6 +280,9 @@ class LeadActionsApiTest {
                 new Refusal(admin, leads + parked + "/resend", "{\"customerId\": " + agent + "}", 409, "conflict",
                         "lead " + parked + " is parked: unpark it first"),
                 new Refusal(admin, leads + lead + "/resend", "{}", 400, "bad_request", "send the JSON body {\"customerId\": <agent id>}"),
+                new Refusal(admin, leads + lead + "/resend", null, 400, "bad_request", "send the JSON body {\"customerId\": <agent id>}"),
+                new Refusal(admin, leads + lead + "/assign", null, 400, "bad_request", null),
+                new Refusal(admin, leads + lead + "/park", null, 400, "bad_request", null),
                 // refused by Camel's JSON binding before the route: 400 without the {error, detail} body (see the report)
                 new Refusal(admin, leads + lead + "/resend", "{\"customerId\": \"seven\"}", 400, null, null),
                 new Refusal(admin, leads + lead + "/assign", "{not json", 400, null, null),
