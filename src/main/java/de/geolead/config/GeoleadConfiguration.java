@@ -41,6 +41,7 @@ import de.geolead.returns.ReturnDesk;
 import de.geolead.returns.ReturnLinkPages;
 import de.geolead.returns.ReturnLinks;
 import de.geolead.returns.StripeCredits;
+import de.geolead.leadactions.LeadActions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -161,6 +162,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureOperationsApi(registry, settings, database);
         configureLeadView(registry, settings, database);
         configureCustomers(registry, settings, database, monthlyCap);
+        configureLeadActions(registry, database);
     }
 
     /** Reading leads through the operations API (GET /api/leads, GET /api/leads/{id}): bean leadView. */
@@ -176,6 +178,11 @@ public class GeoleadConfiguration implements CamelConfiguration {
         AuditLog audit = registry.lookupByNameAndType("auditLog", AuditLog.class);
         registry.bind("customerView", new CustomerView(database, monthlyCap));
         registry.bind("customerControls", new CustomerControls(database, audit, settings.deliveryZone(), Clock.systemUTC()));
+    }
+
+    /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
+    private static void configureLeadActions(Registry registry, Database database) {
+        registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
     }
 
     /**
