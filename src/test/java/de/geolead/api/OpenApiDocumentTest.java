@@ -152,6 +152,23 @@ class OpenApiDocumentTest {
         }
     }
 
+    @Test
+    void everyWriteAnswersAMissingOrMalformedBodyWithAClear4xx() {
+        String contextPath = app.context().getRestConfiguration().getContextPath();
+        for (Operation op : documentedOperations()) {
+            if (READS.contains(op.method())) {
+                continue;
+            }
+            String url = contextPath + op.path().replaceAll("\\{[^}]+}", "999999");
+            String method = op.method().toUpperCase(Locale.ROOT);
+            for (String body : new String[] {null, "", "{not json", "[1, 2]", "{\"customerId\": \"seven\"}", "null"}) {
+                ApiClient.Answer answer = ApiClient.admin(app).send(method, url, body);
+                assertThat(answer.status()).as("%s %s with body %s: %s", method, url, body, answer.text()).isBetween(400, 499);
+                assertThat(answer.error()).as("%s %s with body %s", method, url, body).isIn("bad_request", "not_found");
+            }
+        }
+    }
+
     static Set<Operation> documentedOperations() {
         Set<Operation> operations = new TreeSet<>();
         JsonObject paths = document.getAsJsonObject("paths");
