@@ -38,6 +38,7 @@ import de.geolead.distribution.LeadDistribution;
 import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
+import de.geolead.leadview.LeadView;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -152,6 +153,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
         configureOperationsApi(registry, settings, database);
+        configureLeadView(registry, settings, database);
         configureAdminPage(registry, settings);
     }
 
@@ -176,6 +178,11 @@ public class GeoleadConfiguration implements CamelConfiguration {
         HttpHeaderFilterStrategy headers = new HttpHeaderFilterStrategy();
         headers.getOutFilter().remove("cache-control");
         registry.bind("adminHeaderFilter", headers);
+    }
+
+    /** Reading leads through the operations API (GET /api/leads, GET /api/leads/{id}): bean leadView. */
+    private static void configureLeadView(Registry registry, GeoleadSettings settings, Database database) {
+        registry.bind("leadView", new LeadView(database, settings.deliveryZone()));
     }
 
     /**
