@@ -39,6 +39,7 @@ import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
+import de.geolead.leadactions.LeadActions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -155,6 +156,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureOperationsApi(registry, settings, database);
         configureLeadView(registry, settings, database);
         configureAdminPage(registry, settings);
+        configureLeadActions(registry, database);
     }
 
     /** A test binds a {@link Clock} under this name before the start to move the admin page's session time. */
@@ -183,6 +185,11 @@ public class GeoleadConfiguration implements CamelConfiguration {
     /** Reading leads through the operations API (GET /api/leads, GET /api/leads/{id}): bean leadView. */
     private static void configureLeadView(Registry registry, GeoleadSettings settings, Database database) {
         registry.bind("leadView", new LeadView(database, settings.deliveryZone()));
+    }
+
+    /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
+    private static void configureLeadActions(Registry registry, Database database) {
+        registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
     }
 
     /**

@@ -1,6 +1,7 @@
 package de.geolead.delivery;
 
 import de.geolead.distribution.DeliveryWindow;
+import de.geolead.lead.LeadStatus;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,11 @@ public final class DeliveryCheck {
     private DeliveryCheck() {
     }
 
+    /** The kinds of mail ({@code lead_distributions.kind}): by the distribution, a manual hand-out, a resend. */
+    public static final String PLANNED = "planned";
+    public static final String MANUAL = "manual";
+    public static final String RESEND = "resend";
+
     /**
      * The row's facts at send time.
      *
@@ -29,9 +35,28 @@ public final class DeliveryCheck {
      * @param plz            the lead's PLZ (for the reason)
      * @param covered        whether an active subscription of the agent still covers the PLZ
      * @param hasPdf         whether the lead sheet is stored
+     * @param kind           {@link #PLANNED}, {@link #MANUAL} or {@link #RESEND}
+     * @param forced         a manual hand-out made with {@code force}: needs no covering subscription
+     * @param leadStatus     the lead's status now ({@code parked} stops every mail of the lead)
      */
     public record Facts(String status, Instant nextAttemptAt, String customerStatus, Instant pausedUntil, String plz,
-                        boolean covered, boolean hasPdf) {
+                        boolean covered, boolean hasPdf, String kind, boolean forced, String leadStatus) {
+
+        /** A planned mail of a distributed lead. */
+        public Facts(String status, Instant nextAttemptAt, String customerStatus, Instant pausedUntil, String plz,
+                     boolean covered, boolean hasPdf) {
+            this(status, nextAttemptAt, customerStatus, pausedUntil, plz, covered, hasPdf, PLANNED, false, LeadStatus.DISTRIBUTED);
+        }
+
+        /** A resend goes to an agent who had the lead already; a forced hand-out to one chosen by hand. */
+        boolean needsCoverage() {
+            return PLANNED.equals(kind) || MANUAL.equals(kind) && !forced;
+        }
+
+        /** A resend is a copy of a mail the agent got before their pause: it goes out anyway. */
+        boolean stopsWhenPaused() {
+            return !RESEND.equals(kind);
+        }
     }
 
     /**
@@ -61,14 +86,22 @@ public final class DeliveryCheck {
         return reason != null ? new Verdict(Delivery.SKIPPED, reason, null) : new Verdict(Delivery.SEND, null, null);
     }
 
+    /**
+     * Why the mail may not go out now, or null. Every kind needs a lead that is not parked, a paying agent and the lead
+     * sheet; a pause stops planned and manual mails (not resends); a covering subscription is needed by planned mails
+     * and manual ones made without {@code force}.
+     */
     private static String ineligibility(Facts row, Instant now) {
+        if (LeadStatus.PARKED.equals(row.leadStatus())) {
+            return "lead parked";
+        }
         if (!"paid".equals(row.customerStatus())) {
             return "customer is " + row.customerStatus() + " at send time";
         }
-        if (row.pausedUntil() != null && row.pausedUntil().isAfter(now)) {
+        if (row.stopsWhenPaused() && row.pausedUntil() != null && row.pausedUntil().isAfter(now)) {
             return "customer paused until " + row.pausedUntil();
         }
-        if (!row.covered()) {
+        if (row.needsCoverage() && !row.covered()) {
             return "no active subscription covers PLZ " + row.plz() + " at send time";
         }
         if (!row.hasPdf()) {

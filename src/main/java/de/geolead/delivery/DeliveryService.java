@@ -24,8 +24,9 @@ import java.util.function.Supplier;
 
 /**
  * The database side of sending one lead mail, called by the route {@code lead-delivery}.
- * {@link #prepare} reads the row again, runs the send-time check ({@link DeliveryCheck}: row still pending, agent still
- * paid, not paused, still covering the PLZ, delivery window open) and records its verdict; for a mail to send it
+ * {@link #prepare} reads the row again, runs the send-time check ({@link DeliveryCheck}: row still pending, lead not
+ * parked, agent still paid, not paused, still covering the PLZ, delivery window open; manual hand-outs and resends
+ * have rules of their own there) and records its verdict; for a mail to send it
  * composes the message ({@link #compose}) and claims the row ({@link #claim}) so that no other consumer sends it too.
  * After the SMTP send the route records the result.
  *
@@ -177,9 +178,9 @@ public class DeliveryService {
 
     private Optional<Row> load(long distributionId) {
         return db.sql().sql("""
-                SELECT d.lead_id, d.customer_id, d.status, d.role, d.scheduled_for, d.next_attempt_at,
+                SELECT d.lead_id, d.customer_id, d.status, d.role, d.kind, d.forced, d.scheduled_for, d.next_attempt_at,
                        c.status AS customer_status, c.paused_until, c.name, c.email,
-                       l.plz, l.contact::text AS contact, p.content AS pdf,
+                       l.plz, l.status AS lead_status, l.contact::text AS contact, p.content AS pdf,
                        EXISTS (SELECT 1 FROM eligible_coverage e
                                 WHERE e.customer_id = d.customer_id AND l.plz LIKE e.plz || '%') AS covered
                   FROM lead_distributions d
@@ -202,8 +203,21 @@ public class DeliveryService {
             exclusiveUntil = followers[1] == null ? null : ((Timestamp) followers[1]).toInstant();
         }
         Instant sharedSince = "follower".equals(row.role) ? row.scheduledFor : null;
+        String role = row.role;
+        if (!DeliveryCheck.PLANNED.equals(row.kind)) {
+            // a hand-out or resend tells the agent whether other agents have the lead too, not when
+            role = othersHaveIt(row) ? MailFacts.FOLLOWER : MailFacts.ONLY;
+            sharedSince = null;
+        }
         return new MailFacts(row.leadId, row.distributionId, row.plz, fields.getOrDefault("ort", ""), fields,
-                row.name, row.role, exclusiveUntil, others, sharedSince);
+                row.name, role, exclusiveUntil, others, sharedSince);
+    }
+
+    /** Whether another agent has a planned or manual mail of the lead that is sent or still to go out. */
+    private boolean othersHaveIt(Row row) {
+        return db.sql().sql("SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? AND customer_id <> ? "
+                        + "AND kind <> 'resend' AND status IN ('pending', 'sending', 'sent'))")
+                .params(row.leadId, row.customerId).query(Boolean.class).single();
     }
 
     private static Map<String, String> leadFields(String contactJson) {
@@ -242,6 +256,8 @@ public class DeliveryService {
         long customerId;
         String status;
         String role;
+        String kind;
+        boolean forced;
         Instant scheduledFor;
         Instant nextAttemptAt;
         String customerStatus;
@@ -249,6 +265,7 @@ public class DeliveryService {
         String name;
         String email;
         String plz;
+        String leadStatus;
         String contact;
         byte[] pdf;
         boolean covered;
@@ -260,6 +277,8 @@ public class DeliveryService {
             row.customerId = rs.getLong("customer_id");
             row.status = rs.getString("status");
             row.role = rs.getString("role");
+            row.kind = rs.getString("kind");
+            row.forced = rs.getBoolean("forced");
             row.scheduledFor = rs.getTimestamp("scheduled_for").toInstant();
             row.nextAttemptAt = instant(rs.getTimestamp("next_attempt_at"));
             row.customerStatus = rs.getString("customer_status");
@@ -267,6 +286,7 @@ public class DeliveryService {
             row.name = rs.getString("name");
             row.email = rs.getString("email");
             row.plz = rs.getString("plz");
+            row.leadStatus = rs.getString("lead_status");
             row.contact = rs.getString("contact");
             row.pdf = rs.getBytes("pdf");
             row.covered = rs.getBoolean("covered");
@@ -278,7 +298,8 @@ public class DeliveryService {
         }
 
         DeliveryCheck.Facts facts() {
-            return new DeliveryCheck.Facts(status, nextAttemptAt, customerStatus, pausedUntil, plz, covered, pdf != null);
+            return new DeliveryCheck.Facts(status, nextAttemptAt, customerStatus, pausedUntil, plz, covered, pdf != null,
+                    kind, forced, leadStatus);
         }
 
         Delivery delivery(String action, String reason, Instant rescheduleAt) {

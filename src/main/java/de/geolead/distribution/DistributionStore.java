@@ -95,6 +95,7 @@ public class DistributionStore {
         if (status == null) {
             return new Outcome(leadId, "missing", false, List.of(), 0);
         }
+        // not plannable: parked (by hand, until unparked), the import's parked statuses, expired, and distributed with a mail
         boolean plannable = LeadStatus.PENDING.equals(status) || LeadStatus.UNASSIGNED.equals(status)
                 // every mail skipped or failed: nobody has the lead, so it is planned again
                 || LeadStatus.DISTRIBUTED.equals(status) && !hasLiveMail(leadId);

@@ -24,6 +24,8 @@ import java.util.List;
  *   <li>a lead left without a sent or open mail is to be planned again ({@link DistributionStore} then plans
  *       it among the agents without a row for it, or makes it {@code unassigned}).</li>
  * </ul>
+ * A manual hand-out ({@code kind manual}, role {@code only}) is followed up like an {@code only} mail. A resend
+ * ({@code kind resend}) is left alone: it releases nobody and never makes the lead planned again.
  */
 public class Replanning {
 
@@ -81,19 +83,23 @@ public class Replanning {
         return store.inTransaction("Following up distribution " + distributionId, () -> mailGivenUpLocked(distributionId));
     }
 
-    /** A distribution's lead, role and status. */
-    private record Given(long leadId, String role, String status) {
+    /** A distribution's lead, role, status and kind ({@code planned}, {@code manual}, {@code resend}). */
+    private record Given(long leadId, String role, String status, String kind) {
     }
 
     private Outcome mailGivenUpLocked(long distributionId) {
-        Given given = store.db().sql().sql("SELECT lead_id, role, status FROM lead_distributions WHERE id = ?").param(distributionId)
-                .query((rs, n) -> new Given(rs.getLong(1), rs.getString(2), rs.getString(3))).optional().orElse(null);
+        Given given = store.db().sql().sql("SELECT lead_id, role, status, kind FROM lead_distributions WHERE id = ?").param(distributionId)
+                .query((rs, n) -> new Given(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4))).optional().orElse(null);
         if (given == null) {
             return new Outcome(distributionId, 0, List.of(), false);
         }
         long leadId = given.leadId();
         // skipped and failed are final; anything else is not given up
         if (!"skipped".equals(given.status()) && !"failed".equals(given.status())) {
+            return new Outcome(distributionId, leadId, List.of(), false);
+        }
+        // a resend is a copy of a mail the agent has: nobody waits for it and the lead is not short of a recipient
+        if ("resend".equals(given.kind())) {
             return new Outcome(distributionId, leadId, List.of(), false);
         }
         String leadStatus = store.lockLead(leadId);
@@ -103,8 +109,9 @@ public class Replanning {
     }
 
     private List<Scheduled> releaseFollowers(long leadId) {
-        // somebody holds the head start (a follower released before, or a later plan): nothing to release
-        if (store.exists("SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? "
+        // somebody holds the head start (a follower released before, or a later plan): nothing to release;
+        // manual hand-outs and resends (role only) hold no head start
+        if (store.exists("SELECT EXISTS (SELECT 1 FROM lead_distributions WHERE lead_id = ? AND kind = 'planned' "
                 + "AND role IN ('head_start', 'only') AND status IN ('pending', 'sending', 'sent'))", leadId)) {
             return List.of();
         }

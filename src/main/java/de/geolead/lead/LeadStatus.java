@@ -12,6 +12,11 @@ public final class LeadStatus {
     public static final String DISTRIBUTED = "distributed";
     public static final String UNASSIGNED = "unassigned";
     public static final String EXPIRED = "expired";
+    /**
+     * Kept out of distribution by hand ({@code POST /api/leads/{id}/park}): not planned (nor by the sweep), its pending
+     * mails are skipped at send time; {@code unpark} makes it {@link #PENDING} again and publishes it for planning.
+     */
+    public static final String PARKED = "parked";
 
     /** Statuses in which a newer Dialfire {@code $version} may still replace the contact data. */
     public static final Set<String> REFRESHABLE = Set.of(PENDING, UNROUTABLE, PDF_MISSING, INVALID);

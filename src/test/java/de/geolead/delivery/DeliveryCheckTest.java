@@ -72,4 +72,52 @@ class DeliveryCheckTest {
         assertThat(DeliveryCheck.check(with("pending", OPEN.plusMillis(500), "paid", null, true, true), WINDOW, OPEN).action())
                 .as("released by Artemis a little early").isEqualTo(Delivery.SEND);
     }
+    /** A pending, due mail of the given kind; everything else as stated. */
+    static Facts mail(String kind, boolean forced, String customerStatus, Instant pausedUntil, boolean covered, boolean hasPdf,
+                      String leadStatus) {
+        return new Facts("pending", null, customerStatus, pausedUntil, "80331", covered, hasPdf, kind, forced, leadStatus);
+    }
+
+    @Test
+    void aForcedHandOutAndAResendNeedNoCoveringSubscriptionButAPlainHandOutDoes() {
+        assertThat(DeliveryCheck.check(mail(DeliveryCheck.MANUAL, true, "paid", null, false, true, "distributed"), WINDOW, OPEN).action())
+                .isEqualTo(Delivery.SEND);
+        assertThat(DeliveryCheck.check(mail(DeliveryCheck.RESEND, false, "paid", null, false, true, "distributed"), WINDOW, OPEN).action())
+                .isEqualTo(Delivery.SEND);
+        assertThat(DeliveryCheck.check(mail(DeliveryCheck.MANUAL, false, "paid", null, false, true, "distributed"), WINDOW, OPEN))
+                .isEqualTo(new Verdict(Delivery.SKIPPED, "no active subscription covers PLZ 80331 at send time", null));
+        assertThat(DeliveryCheck.check(mail(DeliveryCheck.PLANNED, false, "paid", null, false, true, "distributed"), WINDOW, OPEN).action())
+                .isEqualTo(Delivery.SKIPPED);
+    }
+
+    @Test
+    void aResendIgnoresThePauseWhilePlannedAndManualMailsOfAPausedAgentAreSkipped() {
+        Instant pause = OPEN.plusSeconds(3600);
+        assertThat(DeliveryCheck.check(mail(DeliveryCheck.RESEND, false, "paid", pause, true, true, "distributed"), WINDOW, OPEN).action())
+                .isEqualTo(Delivery.SEND);
+        for (String kind : new String[] {DeliveryCheck.PLANNED, DeliveryCheck.MANUAL}) {
+            assertThat(DeliveryCheck.check(mail(kind, true, "paid", pause, true, true, "distributed"), WINDOW, OPEN))
+                    .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "customer paused until " + pause, null));
+        }
+    }
+
+    @Test
+    void everyKindNeedsAPayingAgentTheLeadSheetAndALeadThatIsNotParked() {
+        for (String kind : new String[] {DeliveryCheck.PLANNED, DeliveryCheck.MANUAL, DeliveryCheck.RESEND}) {
+            assertThat(DeliveryCheck.check(mail(kind, true, "paid", null, true, true, "parked"), WINDOW, OPEN))
+                    .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "lead parked", null));
+            assertThat(DeliveryCheck.check(mail(kind, true, "unpaid", null, true, true, "distributed"), WINDOW, OPEN))
+                    .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "customer is unpaid at send time", null));
+            assertThat(DeliveryCheck.check(mail(kind, true, "paid", null, true, false, "distributed"), WINDOW, OPEN))
+                    .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "the lead sheet is missing", null));
+            assertThat(DeliveryCheck.check(mail(kind, true, "paid", null, true, true, "distributed"), WINDOW, OPEN).action())
+                    .as(kind).isEqualTo(Delivery.SEND);
+        }
+    }
+
+    @Test
+    void aMailOfAParkedLeadWaitsForTheWindowLikeAnyOtherAndIsSkippedThen() {
+        assertThat(DeliveryCheck.check(mail(DeliveryCheck.PLANNED, false, "paid", null, true, true, "parked"), WINDOW, CLOSED).action())
+                .isEqualTo(Delivery.RESCHEDULE);
+    }
 }
