@@ -18,6 +18,8 @@ import de.geolead.api.ApiAuth;
 import de.geolead.api.ApiTokens;
 import de.geolead.api.AuditLog;
 import de.geolead.console.HawtioConsole;
+import de.geolead.customers.CustomerControls;
+import de.geolead.customers.CustomerView;
 import de.geolead.db.Database;
 import de.geolead.delivery.DeliveryService;
 import de.geolead.delivery.LeadMailComposer;
@@ -35,6 +37,7 @@ import de.geolead.distribution.DistributionPlanner;
 import de.geolead.distribution.DistributionStore;
 import de.geolead.distribution.DistributionSweep;
 import de.geolead.distribution.LeadDistribution;
+import de.geolead.distribution.MonthlyCap;
 import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
@@ -140,7 +143,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
         DistributionPlanner planner = new DistributionPlanner(settings.headStart(), DelayMode.parse(settings.delayMode()), window);
         Database database = infrastructure.database();
-        DistributionStore distributionStore = new DistributionStore(database);
+        MonthlyCap monthlyCap = new MonthlyCap(settings.deliveryZone(), Clock.systemUTC());
+        registry.bind("monthlyCap", monthlyCap);
+        DistributionStore distributionStore = new DistributionStore(database, monthlyCap);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
         registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
         registry.bind("distributionSweep", new DistributionSweep(database, settings.unassignedRetry(),
@@ -157,6 +162,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureLeadView(registry, settings, database);
         configureAdminPage(registry, settings);
         configureLeadActions(registry, database);
+        configureCustomers(registry, settings, database, monthlyCap);
     }
 
     /** A test binds a {@link Clock} under this name before the start to move the admin page's session time. */
@@ -190,6 +196,16 @@ public class GeoleadConfiguration implements CamelConfiguration {
     /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
     private static void configureLeadActions(Registry registry, Database database) {
         registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
+    }
+
+    /**
+     * The agent controls of the operations API (stream customers): the agents' list and detail, pause and monthly cap.
+     * Needs the API's audit log (configureOperationsApi) and the distribution's monthly cap (its month).
+     */
+    private static void configureCustomers(Registry registry, GeoleadSettings settings, Database database, MonthlyCap monthlyCap) {
+        AuditLog audit = registry.lookupByNameAndType("auditLog", AuditLog.class);
+        registry.bind("customerView", new CustomerView(database, monthlyCap));
+        registry.bind("customerControls", new CustomerControls(database, audit, settings.deliveryZone(), Clock.systemUTC()));
     }
 
     /**

@@ -62,9 +62,12 @@ public class DistributionStore {
     }
 
     private final Database db;
+    private final MonthlyCap monthlyCap;
 
-    public DistributionStore(Database db) {
+    /** @param monthlyCap checks the agents' monthly caps again under a lock while planning */
+    public DistributionStore(Database db, MonthlyCap monthlyCap) {
         this.db = db;
+        this.monthlyCap = monthlyCap;
     }
 
     /**
@@ -106,6 +109,8 @@ public class DistributionStore {
         // UNIQUE(lead_id, customer_id): an agent whose mail of this lead was skipped or failed gets no second row
         Set<Long> earlier = recipients(leadId);
         List<EligibleAgent> candidates = eligible.stream().filter(a -> !earlier.contains(a.customerId())).toList();
+        // the monthly cap, counted again under a lock on the capped agents (sql/eligible-agents.sql read it unlocked)
+        candidates = monthlyCap.withinCap(db.sql(), candidates);
         DistributionPlan plan = planner.apply(withCurrentHeadStarts(plz, candidates));
         if (plan.isUnassigned()) {
             db.sql().sql("UPDATE leads SET status = 'unassigned', unassigned_since = COALESCE(unassigned_since, now()), "

@@ -2,6 +2,7 @@ package de.geolead.routes;
 
 import de.geolead.distribution.DistributionStore;
 import de.geolead.distribution.DistributionStore.Scheduled;
+import de.geolead.distribution.MonthlyCap;
 import de.geolead.distribution.Replanning;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
@@ -17,7 +18,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,14 +55,18 @@ class LeadDistributionRoutesTest {
     static final String SCHEDULE = "_AMQ_SCHED_DELIVERY";
     static final Instant NOW = Instant.parse("2026-11-30T09:00:00Z");
     static final Instant AFTER_HEAD_START = Instant.parse("2026-12-03T09:00:00Z");
+    /** The header {@code monthStart} the eligible agents' SQL got (the monthly caps' month). */
+    static volatile Object monthStartSeen;
 
     public static class Distribution extends AdviceWithRouteBuilder {
         @Override
         public void configure() {
             replaceFromWith("direct:new-leads");
             weaveById("read-lead-plz").replace().setHeader("plz", constant("80331"));
-            weaveById("find-eligible-agents").replace().process(e -> e.getIn().setHeader("eligibleAgents",
-                    List.of(Map.of("customer_id", 3L), Map.of("customer_id", 4L))));
+            weaveById("find-eligible-agents").replace().process(e -> {
+                monthStartSeen = e.getIn().getHeader("monthStart");
+                e.getIn().setHeader("eligibleAgents", List.of(Map.of("customer_id", 3L), Map.of("customer_id", 4L)));
+            });
         }
     }
 
@@ -124,6 +131,9 @@ class LeadDistributionRoutesTest {
 
     @BindToRegistry("leadDistribution")
     FakeDistribution distribution = new FakeDistribution();
+    /** The month the caps count: a real one (no database needed for the month's start). */
+    @BindToRegistry("monthlyCap")
+    MonthlyCap monthlyCap = new MonthlyCap(ZoneId.of("Europe/Berlin"), Clock.systemUTC());
     @BindToRegistry("replanning")
     FakeReplanning replanning = new FakeReplanning();
     @BindToRegistry("distributionSweep")
@@ -160,6 +170,7 @@ class LeadDistributionRoutesTest {
         assertThat(deliveries.getReceivedExchanges().get(0).getIn().getHeader(SCHEDULE)).isInstanceOf(Long.class);
         assertThat(deliveries.getReceivedExchanges().get(0).getIn().getHeader(SCHEDULE)).isEqualTo(NOW.toEpochMilli());
         assertThat(distribution.calls).containsExactly("plan 7 80331 2");
+        assertThat(monthStartSeen).as("the monthly caps' month for sql/eligible-agents.sql").isEqualTo(monthlyCap.monthStart());
     }
 
     @Test
