@@ -43,6 +43,10 @@ import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
 import de.geolead.leadactions.LeadActions;
+import de.geolead.returns.ReturnDesk;
+import de.geolead.returns.ReturnLinkPages;
+import de.geolead.returns.ReturnLinks;
+import de.geolead.returns.StripeCredits;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -145,6 +149,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         Database database = infrastructure.database();
         MonthlyCap monthlyCap = new MonthlyCap(settings.deliveryZone(), Clock.systemUTC());
         registry.bind("monthlyCap", monthlyCap);
+        StripeClient stripeClient = stripeClient(settings);
+        ReturnLinks returnLinks = configureReturns(registry, settings, database, stripeClient);
         DistributionStore distributionStore = new DistributionStore(database, monthlyCap);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
         registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
@@ -152,9 +158,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 settings.sweepGrace(), 500));
         registry.bind("deliveryService", new DeliveryService(database, window,
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC(),
-                new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease())));
+                new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease()),
+                returnLinks));
         configureMail(context, settings);
-        configureBilling(context, registry, settings, infrastructure);
+        configureBilling(context, registry, settings, infrastructure, stripeClient);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
         context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
@@ -327,11 +334,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
     static final String WEBHOOK_ENABLED = "geolead.webhook.enabled";
     static final String BILLING_ENABLED = "geolead.billing.enabled";
 
-    /** Stripe client, webhook receiver, event processor and daily check; each part runs once its secret is set. */
-    private static void configureBilling(CamelContext context, Registry registry, GeoleadSettings settings, Infrastructure infrastructure) {
-        BillingStore store = new BillingStore(infrastructure.database(),
-                stripeEventLease(settings.stripeRetries(), settings.stripeBackoff()));
-        StripeClient client = StripeClient.builder()
+    /** The one Stripe client: billing reads subscriptions with it, returns book credits with it. */
+    private static StripeClient stripeClient(GeoleadSettings settings) {
+        return StripeClient.builder()
                 .setApiKey(settings.stripeApiKey().isEmpty() ? "sk_unset" : settings.stripeApiKey())
                 .setApiBase(settings.stripeApiBase())
                 // the builder's default is 0: no retry at all
@@ -339,6 +344,36 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 .setConnectTimeout((int) STRIPE_CONNECT_TIMEOUT.toMillis())
                 .setReadTimeout((int) STRIPE_READ_TIMEOUT.toMillis())
                 .build();
+    }
+
+    /**
+     * Returns (Reklamation): the API's rules (bean returnDesk), the Stripe credit of an approval (with the billing's
+     * client; none without STRIPE_API_KEY) and the signed links in the lead mails with their pages (bean
+     * returnLinkPages). Returns the link maker the delivery puts into each mail; without GEOLEAD_LINK_SECRET and
+     * GEOLEAD_PUBLIC_URL it makes none (one line says so).
+     */
+    private static ReturnLinks configureReturns(Registry registry, GeoleadSettings settings, Database database, StripeClient stripe) {
+        ReturnLinks links = new ReturnLinks(settings.linkSecret(), settings.publicUrl(), settings.returnWindow(), Clock.systemUTC());
+        ReturnLinks.whyOff(settings.linkSecret(), settings.publicUrl()).ifPresentOrElse(
+                why -> LOG.info("Return links are off (no link in the lead mails, /r/ answers 404): {}", why),
+                () -> LOG.info("Return links on: {}/r/<token>, valid {} after the mail", settings.publicUrl(), settings.returnWindow()));
+        StripeCredits credits = settings.stripeApiKey().isEmpty() ? null : new StripeCredits(stripe);
+        if (credits == null && settings.returnCreditCents() > 0) {
+            LOG.warn("Returns are approved without a Stripe credit: set STRIPE_API_KEY (GEOLEAD_RETURN_CREDIT_CENTS={})",
+                    settings.returnCreditCents());
+        }
+        ReturnDesk desk = new ReturnDesk(database, new AuditLog(database), credits, settings.returnWindow(),
+                settings.returnMaxRate(), settings.returnCreditCents(), Clock.systemUTC());
+        registry.bind("returnDesk", desk);
+        registry.bind("returnLinkPages", new ReturnLinkPages(links, desk, settings.deliveryZone()));
+        return links;
+    }
+
+    /** Webhook receiver, event processor and daily check with the Stripe client; each part runs once its secret is set. */
+    private static void configureBilling(CamelContext context, Registry registry, GeoleadSettings settings, Infrastructure infrastructure,
+                                         StripeClient client) {
+        BillingStore store = new BillingStore(infrastructure.database(),
+                stripeEventLease(settings.stripeRetries(), settings.stripeBackoff()));
         StripeSubscriptions stripe = new StripeSubscriptions(client, settings.stripeRetries(), settings.stripeBackoff());
         registry.bind("stripeWebhook", new StripeWebhook(settings.stripeWebhookSecret(), Webhook.DEFAULT_TOLERANCE, Clock.systemUTC(), store));
         registry.bind("webhookRateLimit", new WebhookRateLimit(settings.webhookRateLimit(), Clock.systemUTC(), settings.trustedProxies()));

@@ -94,6 +94,11 @@ public final class GeoleadSettings {
         KEYS.put("geolead.api.tokens.file", "GEOLEAD_API_TOKENS_FILE");
         KEYS.put("geolead.admin.session.idle", "GEOLEAD_ADMIN_SESSION_IDLE");
         KEYS.put("geolead.admin.session.max", "GEOLEAD_ADMIN_SESSION_MAX");
+        KEYS.put("geolead.return.window", "GEOLEAD_RETURN_WINDOW");
+        KEYS.put("geolead.return.max.rate", "GEOLEAD_RETURN_MAX_RATE");
+        KEYS.put("geolead.return.credit.cents", "GEOLEAD_RETURN_CREDIT_CENTS");
+        KEYS.put("geolead.link.secret", "GEOLEAD_LINK_SECRET");
+        KEYS.put("geolead.public.url", "GEOLEAD_PUBLIC_URL");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -270,6 +275,32 @@ public final class GeoleadSettings {
         }
         return value;
     }
+    /** How long after their mail an agent may return a lead (API and link). */
+    public Duration returnWindow() { return duration("geolead.return.window"); }
+    /** The return rate (last 90 days) above which an approval needs force. */
+    public java.math.BigDecimal returnMaxRate() {
+        try {
+            java.math.BigDecimal rate = new java.math.BigDecimal(get("geolead.return.max.rate"));
+            if (rate.signum() < 0) {
+                throw new NumberFormatException();
+            }
+            return rate;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("GEOLEAD_RETURN_MAX_RATE must be a decimal number such as 0.2, got '" + get("geolead.return.max.rate") + "'");
+        }
+    }
+    /** The Stripe credit of an approved return, in euro cents; 0 = no credit. */
+    public int returnCreditCents() {
+        int cents = integer("geolead.return.credit.cents");
+        if (cents < 0) {
+            throw new IllegalArgumentException("GEOLEAD_RETURN_CREDIT_CENTS must be 0 or more, got " + cents);
+        }
+        return cents;
+    }
+    /** The secret the return links are signed with (empty: no links). */
+    public String linkSecret() { return get("geolead.link.secret"); }
+    /** The public base URL of the return links (empty: no links). */
+    public String publicUrl() { return get("geolead.public.url"); }
 
     private Path optionalPath(String key) {
         return get(key).isEmpty() ? null : Path.of(get(key));

@@ -49,10 +49,18 @@ public class DeliveryService {
     private final String from;
     private final Clock clock;
     private final MailRetry retry;
+    private final ReturnLink.Maker returnLinks;
     private final Session session = Session.getInstance(new Properties());
 
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
                            MailRetry retry) {
+        this(db, window, composer, from, clock, retry, ReturnLink.Maker.NONE);
+    }
+
+    /** @param returnLinks the return link each mail carries (de.geolead.returns signs them) */
+    public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
+                           MailRetry retry, ReturnLink.Maker returnLinks) {
+        this.returnLinks = returnLinks;
         this.db = db;
         this.window = window;
         this.composer = composer;
@@ -123,7 +131,9 @@ public class DeliveryService {
     /** The mail of a distribution: composed from the templates with the lead sheet attached. */
     Composed compose(Row row) {
         String messageId = LeadMailMessage.messageIdFor(row.leadId, row.distributionId, from);
-        LeadMail mail = composer.compose(run("Reading the mail facts of distribution " + row.distributionId, () -> facts(row)));
+        // the link's window counts from now: the mail goes out right after it is composed
+        ReturnLink returnLink = returnLinks.linkFor(row.leadId, row.customerId, row.distributionId, clock.instant()).orElse(null);
+        LeadMail mail = composer.compose(run("Reading the mail facts of distribution " + row.distributionId, () -> facts(row)), returnLink);
         try {
             return new Composed(LeadMailMessage.build(session, from, row.email, mail, row.pdf, messageId), messageId);
         } catch (MessagingException e) {

@@ -38,6 +38,8 @@ import com.github.mustachejava.resolver.FileSystemResolver;
  *       {@code otherAgents} and {@code oneOtherAgent} (true when it is exactly 1)</li>
  *   <li>body templates only: {@code lead.name lead.street lead.plzCity lead.phone lead.email
  *       lead.propertyType lead.livingArea lead.comment} – absent when the contact lacks them</li>
+ *   <li>body templates only: {@code returnLink} (the signed return link, absent when links are off) and
+ *       {@code returnUntil} (when it stops working, formatted like the other dates)</li>
  * </ul>
  * The subject template never sees the {@code lead} values, so it cannot leak homeowner data.
  *
@@ -79,12 +81,25 @@ public final class LeadMailComposer {
      * @throws IllegalStateException if a template is missing or broken; the message names the file
      */
     public LeadMail compose(MailFacts facts) {
+        return compose(facts, null);
+    }
+
+    /**
+     * Renders subject, HTML and text for one agent, with the return link in the bodies (null: none).
+     *
+     * @throws IllegalStateException if a template is missing or broken; the message names the file
+     */
+    public LeadMail compose(MailFacts facts, ReturnLink returnLink) {
         Templates templates = currentTemplates();
         String attachmentName = "Lead-" + facts.plz() + "-" + facts.leadId() + ".pdf";
 
         Map<String, Object> subjectModel = commonValues(facts, attachmentName);
         Map<String, Object> bodyModel = new HashMap<>(subjectModel);
         bodyModel.put("lead", homeownerValues(facts));
+        if (returnLink != null) {
+            bodyModel.put("returnLink", returnLink.url());
+            bodyModel.put("returnUntil", format(returnLink.until()));
+        }
 
         String subject = oneLine(templates.renderText(SUBJECT_TEMPLATE, subjectModel));
         if (subject.isEmpty()) {

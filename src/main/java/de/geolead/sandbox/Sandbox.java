@@ -1,6 +1,7 @@
 package de.geolead.sandbox;
 
 import de.geolead.GeoleadApplication;
+import de.geolead.api.ApiTokens;
 import de.geolead.console.ConsoleUsers;
 import de.geolead.simulator.dialfire.DialfireSimulator;
 import de.geolead.simulator.dialfire.LeadSheetPdfGenerator;
@@ -61,6 +62,11 @@ public final class Sandbox implements AutoCloseable {
     private final String webhookSecret = "whsec_sandbox_" + token(8);
     private final String stripeKey = "sk_sandbox_" + token(8);
     private final String consolePassword = token(9);
+    private final String adminToken = token(24);
+    private final String linkSecret = token(32);
+    /** The sample return's credit in the sandbox (GEOLEAD_RETURN_CREDIT_CENTS). */
+    static final int RETURN_CREDIT_CENTS = 2500;
+    private volatile boolean sampleReturnDone;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sandbox");
         t.setDaemon(true);
@@ -98,6 +104,7 @@ public final class Sandbox implements AutoCloseable {
         }
         System.out.println();
         System.out.println(SandboxReport.text(sandbox.report()));
+        System.out.println(SandboxReport.returnsText(sandbox.returns()));
         sandbox.close();
         System.exit(0);
     }
@@ -135,6 +142,8 @@ public final class Sandbox implements AutoCloseable {
         stripe = SandboxStripe.start(0, stripeKey);
         Path consoleUsers = options.dataDir().resolve("console-users.properties");
         Files.writeString(consoleUsers, ConsoleUsers.line("sandbox", consolePassword.toCharArray(), List.of("viewer")) + "\n");
+        Path apiTokens = options.dataDir().resolve("api-tokens");
+        Files.writeString(apiTokens, ApiTokens.line("sandbox-admin", "admin", adminToken.toCharArray()) + "\n");
 
         Map<String, String> props = new HashMap<>();
         props.put("geolead.data.dir", options.dataDir().toString());
@@ -158,6 +167,10 @@ public final class Sandbox implements AutoCloseable {
         props.put("geolead.mail.backoff", "PT1S");
         props.put("geolead.console.users.file", consoleUsers.toString());
         props.put("geolead.payment.check.cron", "0 0 3 * * ?");
+        props.put("geolead.api.tokens.file", apiTokens.toString());
+        props.put("geolead.return.credit.cents", Integer.toString(RETURN_CREDIT_CENTS));
+        props.put("geolead.link.secret", linkSecret);
+        props.put("geolead.public.url", "http://127.0.0.1:" + options.httpPort());
         app = GeoleadApplication.newMain(null);
         props.forEach(app::addOverrideProperty);
         app.start();
@@ -168,12 +181,14 @@ public final class Sandbox implements AutoCloseable {
                 from("platform-http:/sandbox?httpMethodRestrict=GET").routeId("sandbox-report")
                         .process(exchange -> {
                             exchange.getMessage().setHeader("Content-Type", "text/html; charset=utf-8");
-                            exchange.getMessage().setBody(SandboxReport.html(SandboxReport.rows(db)));
+                            exchange.getMessage().setBody(SandboxReport.html(SandboxReport.rows(db), SandboxReport.returns(db)));
                         });
             }
         });
         LOG.info("[sandbox] started: table at http://127.0.0.1:{}/sandbox, mails in {}, Hawtio at http://127.0.0.1:8081/hawtio/ (user sandbox, password {})",
                 options.httpPort(), outbox.toAbsolutePath(), consolePassword);
+        LOG.info("[sandbox] operations API: admin token {} (Authorization: Bearer …) - page http://127.0.0.1:{}/admin/, API document http://127.0.0.1:{}/api/openapi.json",
+                adminToken, options.httpPort(), options.httpPort());
 
         seedAgents();
         seedHomeowners();
@@ -182,6 +197,7 @@ public final class Sandbox implements AutoCloseable {
         // during the first leads' head start: that agent's follower mails will be skipped
         timer.schedule(this::failOneInvoice, options.headStart().toMillis() / 2, TimeUnit.MILLISECONDS);
         timer.scheduleAtFixedRate(this::progress, 2, 2, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::sampleReturn, 3, 2, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ agents via Stripe webhooks
@@ -224,6 +240,66 @@ public final class Sandbox implements AutoCloseable {
         if (response.statusCode() != 200) {
             throw new IllegalStateException("webhook " + type + " answered " + response.statusCode() + ": " + response.body());
         }
+    }
+
+    // ------------------------------------------------------------------ a return (Reklamation) through the API
+
+    /**
+     * Once the first mail is sent: its agent returns the lead (filed through the API over HTTP, as the admin page or
+     * a curl would), and the admin approves it; the abuse guard asks for force first (one return of one lead), then
+     * the approval credits the agent in the Stripe stand-in.
+     */
+    private void sampleReturn() {
+        if (sampleReturnDone) {
+            return;
+        }
+        try {
+            long[] mail = firstSentMail();
+            if (mail == null) {
+                return;
+            }
+            sampleReturnDone = true;
+            HttpResponse<String> filed = api("POST", "/api/leads/" + mail[0] + "/returns",
+                    "{\"customerId\": " + mail[1] + ", \"reason\": \"wrong_data\", \"note\": \"Sandbox: Telefonnummer nicht vergeben\"}");
+            if (filed.statusCode() != 201) {
+                LOG.warn("[sandbox] returns: filing answered {}: {}", filed.statusCode(), filed.body());
+                return;
+            }
+            String id = filed.body().replaceAll("(?s)^\\{\"id\":(\\d+).*", "$1");
+            LOG.info("[sandbox] returns: agent {} returned lead {} (wrong_data): return {}", mail[1], mail[0], id);
+            HttpResponse<String> guarded = api("POST", "/api/returns/" + id + "/approve", "{}");
+            LOG.info("[sandbox] returns: approving return {} answered {}: {}", id, guarded.statusCode(), guarded.body());
+            HttpResponse<String> approved = api("POST", "/api/returns/" + id + "/approve",
+                    "{\"force\": true, \"note\": \"Sandbox: geprüft, Gutschrift\"}");
+            LOG.info("[sandbox] returns: approving return {} with force answered {}: {}", id, approved.statusCode(), approved.body());
+        } catch (Exception e) {
+            LOG.warn("[sandbox] returns: the sample return failed: {}", e.toString());
+        }
+    }
+
+    /** {lead id, customer id} of the first sent mail, or null while none is sent. */
+    private long[] firstSentMail() throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT lead_id, customer_id FROM lead_distributions WHERE status = 'sent' AND kind <> 'resend' ORDER BY sent_at, id LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
+        }
+    }
+
+    private HttpResponse<String> api(String method, String path, String json) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + options.httpPort() + path))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + adminToken)
+                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The generated admin token of the operations API (printed at start). */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public List<SandboxReport.ReturnRow> returns() {
+        return SandboxReport.returns(db);
     }
 
     // ------------------------------------------------------------------ homeowners in Dialfire

@@ -19,6 +19,11 @@ public final class SandboxReport {
     public record Row(long leadId, String plz, String agent, String role, Instant scheduledFor, Instant sentAt,
                       String status, String reason) {}
 
+    /** One return (Reklamation): lead, agent, reason, status and the Stripe credit of an approval. */
+    public record ReturnRow(long returnId, long leadId, String agent, String reason, String status, Integer creditCents,
+                            String stripeCreditId) {}
+
+    private static final String[] RETURN_HEADERS = {"Return", "Lead", "Agent", "Reason", "Status", "Credit (cents)", "Stripe credit"};
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.of("Europe/Berlin"));
     private static final String[] HEADERS = {"Lead", "PLZ", "Agent", "Role", "Scheduled for", "Sent at", "Status", "Reason"};
 
@@ -46,12 +51,39 @@ public final class SandboxReport {
         return rows;
     }
 
+    public static List<ReturnRow> returns(DataSource dataSource) {
+        String sql = "SELECT r.id, r.lead_id, c.name, r.reason, r.status, r.credit_cents, r.stripe_credit_id "
+                + "FROM lead_returns r JOIN customers c ON c.id = r.customer_id ORDER BY r.id";
+        List<ReturnRow> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new ReturnRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        (Integer) rs.getObject(6), rs.getString(7)));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Reading the sandbox returns failed", e);
+        }
+        return rows;
+    }
+
     /** A plain-text table for the terminal. */
     public static String text(List<Row> rows) {
         List<String[]> cells = new ArrayList<>();
         cells.add(HEADERS);
         rows.forEach(row -> cells.add(cells(row)));
-        int[] widths = new int[HEADERS.length];
+        return table(cells);
+    }
+
+    /** The returns as a plain-text table, under a heading. */
+    public static String returnsText(List<ReturnRow> returns) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(RETURN_HEADERS);
+        returns.forEach(row -> cells.add(cells(row)));
+        return "Returns (Reklamation)\n" + table(cells);
+    }
+
+    private static String table(List<String[]> cells) {
+        int[] widths = new int[cells.get(0).length];
         for (String[] line : cells) {
             for (int i = 0; i < line.length; i++) {
                 widths[i] = Math.max(widths[i], line[i].length());
@@ -67,7 +99,7 @@ public final class SandboxReport {
     }
 
     /** A small server-rendered HTML page that reloads itself every few seconds. */
-    public static String html(List<Row> rows) {
+    public static String html(List<Row> rows, List<ReturnRow> returns) {
         StringBuilder out = new StringBuilder("<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\">"
                 + "<meta http-equiv=\"refresh\" content=\"3\"><title>Geolead sandbox</title>"
                 + "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -84,6 +116,18 @@ public final class SandboxReport {
             }
             out.append("</tr>");
         }
+        out.append("</table><h2>Returns (Reklamation)</h2><table><tr>");
+        for (String header : RETURN_HEADERS) {
+            out.append("<th>").append(header).append("</th>");
+        }
+        out.append("</tr>");
+        for (ReturnRow row : returns) {
+            out.append("<tr>");
+            for (String cell : cells(row)) {
+                out.append("<td>").append(escape(cell)).append("</td>");
+            }
+            out.append("</tr>");
+        }
         return out.append("</table></body></html>").toString();
     }
 
@@ -91,6 +135,11 @@ public final class SandboxReport {
         return new String[] {Long.toString(row.leadId()), dash(row.plz()), dash(row.agent()), dash(row.role()),
                 row.scheduledFor() == null ? "-" : TIME.format(row.scheduledFor()), row.sentAt() == null ? "-" : TIME.format(row.sentAt()),
                 dash(row.status()), dash(row.reason())};
+    }
+
+    private static String[] cells(ReturnRow row) {
+        return new String[] {Long.toString(row.returnId()), Long.toString(row.leadId()), dash(row.agent()), dash(row.reason()),
+                dash(row.status()), row.creditCents() == null ? "-" : row.creditCents().toString(), dash(row.stripeCreditId())};
     }
 
     private static String dash(String value) {

@@ -60,6 +60,12 @@ import java.util.function.Predicate;
  *   <li>{@code GET /v1/checkout/sessions/{id}}</li>
  *   <li>{@code GET /v1/checkout/sessions?status=&customer=&subscription=&created[gt|gte|lt|lte]=&limit=&starting_after=&ending_before=}:
  *       the sessions stored with {@link #putCheckoutSession}, newest first, paged like subscriptions.</li>
+ *   <li>{@code POST /v1/customers/{id}/balance_transactions} (form: {@code amount}, {@code currency}, optional
+ *       {@code description}, {@code metadata[...]}): a customer balance transaction of type {@code adjustment}; the
+ *       customer's {@code balance} moves by the amount. An {@code Idempotency-Key} seen before with the same request
+ *       answers the first answer again (header {@code Idempotent-Replayed: true}), with another request 400
+ *       {@code idempotency_error}, as Stripe does.</li>
+ *   <li>{@code GET /v1/customers/{id}/balance_transactions?limit=&starting_after=&ending_before=}: newest first.</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <apiKey>}, otherwise 401 with a Stripe error body. Unknown
  * ids answer 404 {@code resource_missing}. Order of checks per request: authentication, then {@link #failNext},
@@ -116,6 +122,8 @@ public final class SandboxStripe implements AutoCloseable {
     private final List<DelayRule> delayNextRules = new ArrayList<>();              // guarded by lock
     private final Map<String, Integer> listFailures = new HashMap<>();             // guarded by lock
     private final Map<String, Integer> requestsByPath = new HashMap<>();           // guarded by lock
+    private final Map<String, List<JsonObject>> balanceTransactions = new HashMap<>(); // by customer, oldest first; guarded by lock
+    private final Map<String, IdempotentReply> idempotentReplies = new HashMap<>();  // by Idempotency-Key; guarded by lock
     private long sequence;                                                         // guarded by lock
 
     private SandboxStripe(int port, String apiKey) throws IOException {
@@ -178,7 +186,9 @@ public final class SandboxStripe implements AutoCloseable {
         requireId(id);
         synchronized (lock) {
             CustomerState existing = customers.get(id);
-            customers.put(id, new CustomerState(id, name, email, existing != null ? existing.created : now()));
+            CustomerState customer = new CustomerState(id, name, email, existing != null ? existing.created : now());
+            customer.balance = existing != null ? existing.balance : 0;
+            customers.put(id, customer);
         }
     }
 
@@ -354,6 +364,8 @@ public final class SandboxStripe implements AutoCloseable {
             delayNextRules.clear();
             listFailures.clear();
             requestsByPath.clear();
+            balanceTransactions.clear();
+            idempotentReplies.clear();
             sequence = 0;
         }
     }
@@ -371,6 +383,26 @@ public final class SandboxStripe implements AutoCloseable {
                 }
             }
             return count;
+        }
+    }
+
+    /** The balance transactions created for this customer so far (every one, oldest first), as JSON objects. */
+    public List<String> balanceTransactionsJson(String customerId) {
+        synchronized (lock) {
+            List<String> all = new ArrayList<>();
+            balanceTransactions.getOrDefault(customerId, List.of()).forEach(t -> all.add(GSON.toJson(t)));
+            return all;
+        }
+    }
+
+    /** The customer's balance in cents (negative = credit), as {@code GET /v1/customers/{id}} shows it. */
+    public long balance(String customerId) {
+        synchronized (lock) {
+            CustomerState customer = customers.get(customerId);
+            if (customer == null) {
+                throw new IllegalArgumentException("SandboxStripe has no customer " + customerId);
+            }
+            return customer.balance;
         }
     }
 
@@ -491,13 +523,22 @@ public final class SandboxStripe implements AutoCloseable {
 
     // ========================================================================================= HTTP
 
-    private record Reply(int status, JsonObject body) {
+    private record Reply(int status, JsonObject body, boolean replayed) {
+        Reply(int status, JsonObject body) {
+            this(status, body, false);
+        }
+    }
+
+    /** The first answer to an Idempotency-Key and what it was asked (method, path and form body). */
+    private record IdempotentReply(String request, Reply reply) {
     }
 
     private void handle(HttpExchange exchange) {
         try (exchange) {
+            String requestBody;
             try (InputStream body = exchange.getRequestBody()) {
-                body.readAllBytes(); // GET only, but drain whatever came so the connection can be reused
+                // form-encoded POST parameters; drained for GET too so the connection can be reused
+                requestBody = new String(body.readAllBytes(), StandardCharsets.UTF_8);
             }
             DelayRule held = null;
             synchronized (lock) {
@@ -524,7 +565,7 @@ public final class SandboxStripe implements AutoCloseable {
             }
             Reply reply;
             try {
-                reply = answer(exchange);
+                reply = answer(exchange, requestBody);
             } catch (RuntimeException e) {
                 LOG.warn("Sandbox Stripe failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 reply = error(500, "api_error", null, "SandboxStripe failed: " + e, null);
@@ -536,7 +577,7 @@ public final class SandboxStripe implements AutoCloseable {
         }
     }
 
-    private Reply answer(HttpExchange exchange) {
+    private Reply answer(HttpExchange exchange, String requestBody) {
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         if (authorization == null || authorization.isBlank()) {
             return error(401, "invalid_request_error", null, "You did not provide an API key. You need to provide your "
@@ -558,6 +599,22 @@ public final class SandboxStripe implements AutoCloseable {
                         it.remove();
                     }
                     return injected(rule.status, path);
+                }
+            }
+            if (segments.size() == 4 && segments.get(0).equals("v1") && segments.get(1).equals("customers")
+                    && segments.get(3).equals("balance_transactions")) {
+                if ("POST".equals(method)) {
+                    return idempotent(exchange.getRequestHeaders().getFirst("Idempotency-Key"), method + " " + path + " " + requestBody,
+                            () -> createBalanceTransaction(segments.get(2), queryParams(requestBody)));
+                }
+                if ("GET".equals(method)) {
+                    if (!customers.containsKey(segments.get(2))) {
+                        return missing("customer", segments.get(2), "customer", 404);
+                    }
+                    List<JsonObject> newestFirst = new ArrayList<>(balanceTransactions.getOrDefault(segments.get(2), List.of()));
+                    java.util.Collections.reverse(newestFirst);
+                    return page(queryParams(exchange.getRequestURI().getRawQuery()), "customer_balance_transaction",
+                            path, newestFirst, t -> t.get("id").getAsString(), t -> true, t -> t);
                 }
             }
             if ("GET".equals(method) && segments.size() >= 2 && segments.get(0).equals("v1")) {
@@ -591,6 +648,76 @@ public final class SandboxStripe implements AutoCloseable {
         }
         return error(404, "invalid_request_error", null, "Unrecognized request URL (" + method + ": " + path
                 + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.", null);
+    }
+
+    /**
+     * Stripe's idempotency: the first answer (2xx or 4xx) to a key is stored with the request; the same request again
+     * gets it again, another request with that key 400 {@code idempotency_error}. No key: always a new answer.
+     */
+    private Reply idempotent(String key, String request, java.util.function.Supplier<Reply> create) {
+        if (key == null || key.isBlank()) {
+            return create.get();
+        }
+        IdempotentReply earlier = idempotentReplies.get(key);
+        if (earlier != null) {
+            if (!earlier.request().equals(request)) {
+                return error(400, "idempotency_error", null, "Keys for idempotent requests can only be used with the same "
+                        + "parameters they were first used with. Try using a key other than '" + key + "' if you meant to "
+                        + "execute a different request.", null);
+            }
+            return new Reply(earlier.reply().status(), earlier.reply().body(), true);
+        }
+        Reply reply = create.get();
+        if (reply.status() < 500) {
+            idempotentReplies.put(key, new IdempotentReply(request, reply));
+        }
+        return reply;
+    }
+
+    /** {@code POST /v1/customers/{id}/balance_transactions}: an adjustment of the customer's balance. */
+    private Reply createBalanceTransaction(String customerId, Map<String, String> form) {
+        CustomerState customer = customers.get(customerId);
+        if (customer == null) {
+            return missing("customer", customerId, "customer", 404);
+        }
+        String amount = form.get("amount");
+        String currency = form.get("currency");
+        if (amount == null || amount.isEmpty()) {
+            return error(400, "invalid_request_error", "parameter_missing", "Missing required param: amount.", "amount");
+        }
+        if (currency == null || currency.isEmpty()) {
+            return error(400, "invalid_request_error", "parameter_missing", "Missing required param: currency.", "currency");
+        }
+        long cents;
+        try {
+            cents = Long.parseLong(amount);
+        } catch (NumberFormatException e) {
+            return error(400, "invalid_request_error", "parameter_invalid_integer", "Invalid integer: " + amount, "amount");
+        }
+        JsonObject metadata = new JsonObject();
+        form.forEach((name, value) -> {
+            if (name.startsWith("metadata[") && name.endsWith("]")) {
+                metadata.addProperty(name.substring("metadata[".length(), name.length() - 1), value);
+            }
+        });
+        customer.balance += cents;
+        JsonObject transaction = obj(
+                "id", "cbtxn_" + String.format("%014d", ++sequence),
+                "object", "customer_balance_transaction",
+                "amount", cents,
+                "checkout_session", null,
+                "created", now(),
+                "credit_note", null,
+                "currency", currency.toLowerCase(java.util.Locale.ROOT),
+                "customer", customerId,
+                "description", form.get("description"),
+                "ending_balance", customer.balance,
+                "invoice", null,
+                "livemode", false,
+                "metadata", metadata,
+                "type", "adjustment");
+        balanceTransactions.computeIfAbsent(customerId, id -> new ArrayList<>()).add(transaction);
+        return new Reply(200, transaction);
     }
 
     /** Newest {@code created} first, ties newest insertion first; paging by {@code starting_after}/{@code ending_before}. */
@@ -727,6 +854,9 @@ public final class SandboxStripe implements AutoCloseable {
         exchange.getResponseHeaders().set("Request-Id", requestId());
         exchange.getResponseHeaders().set("Stripe-Version", version != null ? version : Stripe.API_VERSION);
         exchange.getResponseHeaders().set("Cache-Control", "no-cache, no-store");
+        if (reply.replayed()) {
+            exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
+        }
         exchange.sendResponseHeaders(reply.status(), body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
@@ -995,7 +1125,7 @@ public final class SandboxStripe implements AutoCloseable {
                 "id", c.id,
                 "object", "customer",
                 "address", null,
-                "balance", 0,
+                "balance", c.balance,
                 "created", c.created,
                 "currency", CURRENCY,
                 "delinquent", false,
@@ -1132,6 +1262,7 @@ public final class SandboxStripe implements AutoCloseable {
         final String name;
         final String email;
         final long created;
+        long balance; // cents, negative = credit; only touched under lock
 
         CustomerState(String id, String name, String email, long created) {
             this.id = id;

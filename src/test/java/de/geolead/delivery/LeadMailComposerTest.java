@@ -139,6 +139,20 @@ class LeadMailComposerTest {
     }
 
     @Test
+    void theReturnLinkIsInBothBodiesAndNeverInTheSubject() {
+        ReturnLink link = new ReturnLink("https://leads.example.de/r/abc.def&x", WINTER);
+        LeadMail mail = packaged.compose(facts(homeowner(), MailFacts.ONLY, null, 0, null), link);
+
+        assertThat(mail.html()).contains("<a href=\"https://leads.example.de/r/abc.def&amp;x\">Lead reklamieren</a>",
+                "bis " + java.time.format.DateTimeFormatter.ofPattern("dd.MM.yyyy, HH:mm 'Uhr'").withZone(BERLIN).format(WINTER));
+        assertThat(mail.text()).contains("Reklamieren Sie ihn bis", "https://leads.example.de/r/abc.def&x");
+        assertThat(mail.subject()).doesNotContain("reklam", "https://");
+        LeadMail without = packaged.compose(facts(homeowner(), MailFacts.ONLY, null, 0, null));
+        assertThat(without.html()).doesNotContain("reklamieren", "/r/");
+        assertThat(without.text()).doesNotContain("Reklamieren", "/r/");
+    }
+
+    @Test
     void missingFieldsAreLeftOut() {
         Map<String, String> sparse = Map.of("nachname", "Schmidt", "$phone", "+49 89 1234567", "email", " ");
         LeadMail mail = packaged.compose(facts(sparse, MailFacts.ONLY, null, 0, null));

@@ -77,6 +77,78 @@ class SandboxStripeTest {
     }
 
     @Test
+    void aBalanceTransactionMovesTheCustomersBalanceAndIsListed() throws Exception {
+        com.stripe.model.CustomerBalanceTransaction credit = client.v1().customers().balanceTransactions().create("cus_nord",
+                com.stripe.param.CustomerBalanceTransactionCreateParams.builder().setAmount(-1500L).setCurrency("eur")
+                        .setDescription("Reklamation Lead 42").putMetadata("geolead_return_id", "7").build());
+
+        assertThat(credit.getId()).startsWith("cbtxn_");
+        assertThat(credit.getAmount()).isEqualTo(-1500L);
+        assertThat(credit.getCurrency()).isEqualTo("eur");
+        assertThat(credit.getCustomer()).isEqualTo("cus_nord");
+        assertThat(credit.getType()).isEqualTo("adjustment");
+        assertThat(credit.getEndingBalance()).isEqualTo(-1500L);
+        assertThat(credit.getMetadata()).containsEntry("geolead_return_id", "7");
+        assertThat(client.v1().customers().retrieve("cus_nord").getBalance()).isEqualTo(-1500L);
+        assertThat(stub.balance("cus_nord")).isEqualTo(-1500L);
+
+        com.stripe.model.CustomerBalanceTransaction second = client.v1().customers().balanceTransactions().create("cus_nord",
+                com.stripe.param.CustomerBalanceTransactionCreateParams.builder().setAmount(-500L).setCurrency("eur").build());
+        assertThat(second.getEndingBalance()).isEqualTo(-2000L);
+        assertThat(client.v1().customers().balanceTransactions().list("cus_nord").getData())
+                .extracting(com.stripe.model.CustomerBalanceTransaction::getId).containsExactly(second.getId(), credit.getId());
+        assertThat(stub.balanceTransactionsJson("cus_nord")).hasSize(2);
+    }
+
+    @Test
+    void theSameIdempotencyKeyAnswersTheSameTransactionOnce() throws Exception {
+        com.stripe.param.CustomerBalanceTransactionCreateParams params = com.stripe.param.CustomerBalanceTransactionCreateParams.builder()
+                .setAmount(-1500L).setCurrency("eur").build();
+        com.stripe.net.RequestOptions key = com.stripe.net.RequestOptions.builder().setIdempotencyKey("geolead-return-7").build();
+
+        com.stripe.model.CustomerBalanceTransaction first = client.v1().customers().balanceTransactions().create("cus_nord", params, key);
+        com.stripe.model.CustomerBalanceTransaction again = client.v1().customers().balanceTransactions().create("cus_nord", params, key);
+
+        assertThat(again.getId()).isEqualTo(first.getId());
+        assertThat(again.getLastResponse().headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(stub.balanceTransactionsJson("cus_nord")).hasSize(1);
+        assertThat(stub.balance("cus_nord")).isEqualTo(-1500L);
+        com.stripe.param.CustomerBalanceTransactionCreateParams other = com.stripe.param.CustomerBalanceTransactionCreateParams.builder()
+                .setAmount(-9900L).setCurrency("eur").build();
+        assertThatThrownBy(() -> client.v1().customers().balanceTransactions().create("cus_nord", other, key))
+                .isInstanceOfSatisfying(com.stripe.exception.StripeException.class, e -> assertThat(e.getStatusCode()).isEqualTo(400))
+                .hasMessageContaining("idempotent");
+        com.stripe.model.CustomerBalanceTransaction fresh = client.v1().customers().balanceTransactions().create("cus_nord", params,
+                com.stripe.net.RequestOptions.builder().setIdempotencyKey("geolead-return-8").build());
+        assertThat(fresh.getId()).isNotEqualTo(first.getId());
+    }
+
+    @Test
+    void aBalanceTransactionRetriedAfterA5xxKeepsItsKeyAndBooksOnce() throws Exception {
+        stub.failNext("/v1/customers/cus_nord/balance_transactions", 503, 1);
+        com.stripe.model.CustomerBalanceTransaction credit = retrying.v1().customers().balanceTransactions().create("cus_nord",
+                com.stripe.param.CustomerBalanceTransactionCreateParams.builder().setAmount(-1500L).setCurrency("eur").build(),
+                com.stripe.net.RequestOptions.builder().setIdempotencyKey("geolead-return-9").build());
+        assertThat(credit.getAmount()).isEqualTo(-1500L);
+        assertThat(stub.requestCount("/v1/customers/cus_nord/balance_transactions")).isEqualTo(2);
+        assertThat(stub.balanceTransactionsJson("cus_nord")).hasSize(1);
+    }
+
+    @Test
+    void aBalanceTransactionNeedsAKnownCustomerAmountAndCurrency() {
+        assertThatThrownBy(() -> client.v1().customers().balanceTransactions().create("cus_nobody",
+                com.stripe.param.CustomerBalanceTransactionCreateParams.builder().setAmount(-1L).setCurrency("eur").build()))
+                .isInstanceOfSatisfying(com.stripe.exception.InvalidRequestException.class, e -> {
+                    assertThat(e.getStatusCode()).isEqualTo(404);
+                    assertThat(e.getCode()).isEqualTo("resource_missing");
+                });
+        assertThatThrownBy(() -> client.v1().customers().balanceTransactions().create("cus_nord",
+                com.stripe.param.CustomerBalanceTransactionCreateParams.builder().setCurrency("eur").build()))
+                .isInstanceOfSatisfying(com.stripe.exception.InvalidRequestException.class, e -> assertThat(e.getCode()).isEqualTo("parameter_missing"));
+        assertThat(stub.balance("cus_nord")).isZero();
+    }
+
+    @Test
     void retrievesASubscriptionInTheDahliaShape() throws Exception {
         Subscription subscription = client.v1().subscriptions().retrieve("sub_nord");
 

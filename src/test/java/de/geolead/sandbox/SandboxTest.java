@@ -2,6 +2,7 @@ package de.geolead.sandbox;
 
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
+import de.geolead.testing.LogCapture;
 import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class SandboxTest {
         int port = RunningApp.freePort();
         Sandbox.Options options = new Sandbox.Options(dataDir.resolve("sandbox"), Duration.ofSeconds(12), "0/2 * * * * ?",
                 Duration.ofHours(1), port);
-        try (Sandbox sandbox = Sandbox.start(options)) {
+        try (LogCapture log = LogCapture.open(); Sandbox sandbox = Sandbox.start(options)) {
             // Erika (10115): head start to the first agent, then the two others after 12 s; Hauptstadt Immobilien
             // stops paying during the head start, so its mail is skipped
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> done(sandbox.report()));
@@ -97,6 +98,32 @@ class SandboxTest {
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sandbox")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("<table>", "Immobilien Schmidt", "unroutable");
+
+            // the operations API: a generated admin token, printed with the URLs; one sample return filed for a sent
+            // mail and approved through the API (the abuse guard first asks for force), credited in the Stripe stand-in
+            assertThat(log.linesContaining("[sandbox] operations API: admin token " + sandbox.adminToken())).singleElement()
+                    .satisfies(line -> assertThat(line).contains("http://127.0.0.1:" + port + "/admin/", "http://127.0.0.1:" + port + "/api/openapi.json"));
+            HttpResponse<String> me = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/me"))
+                    .header("Authorization", "Bearer " + sandbox.adminToken()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(me.body()).contains("\"role\":\"admin\"");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> sandbox.returns().stream().anyMatch(r -> "approved".equals(r.status())));
+            List<SandboxReport.ReturnRow> returns = sandbox.returns();
+            assertThat(returns).singleElement().satisfies(r -> {
+                assertThat(r.reason()).isEqualTo("wrong_data");
+                assertThat(r.creditCents()).isEqualTo(Sandbox.RETURN_CREDIT_CENTS);
+                assertThat(r.stripeCreditId()).startsWith("cbtxn_");
+                assertThat(rows).anySatisfy(row -> {
+                    assertThat(row.leadId()).isEqualTo(r.leadId());
+                    assertThat(row.agent()).isEqualTo(r.agent());
+                    assertThat(row.status()).isEqualTo("sent");
+                });
+            });
+            assertThat(log.linesContaining("[sandbox] returns: approving return " + returns.get(0).returnId() + " answered 409"))
+                    .singleElement().satisfies(line -> assertThat(line).contains("force to approve"));
+            String report = SandboxReport.returnsText(returns);
+            System.out.println(report);
+            assertThat(report).contains("Returns (Reklamation)", "wrong_data", "approved", "2500", returns.get(0).stripeCreditId());
         }
     }
 
