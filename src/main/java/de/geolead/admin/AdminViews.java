@@ -320,7 +320,11 @@ public final class AdminViews {
         try {
             return timeFormat.format(Instant.parse(iso));
         } catch (DateTimeParseException e) {
-            return iso;
+            try {
+                return timeFormat.format(java.time.OffsetDateTime.parse(iso));
+            } catch (DateTimeParseException notAnOffsetTime) {
+                return iso;
+            }
         }
     }
 
