@@ -19,7 +19,7 @@ import java.util.Set;
  * <ul>
  * <li>{@code imported}: {@code leads.created_at}, with the Dialfire contact id</li>
  * <li>{@code parked}: a lead the import could not route ({@code unroutable}, {@code pdf_missing}, {@code invalid};
- *     at {@code updated_at}, with {@code status_reason}), or parked by hand ({@code audit_log} {@code lead.park})</li>
+ *     at {@code updated_at}, the last time the import stored it, with {@code status_reason}), or parked by hand ({@code audit_log} {@code lead.park})</li>
  * <li>{@code unparked}: {@code audit_log} {@code lead.unpark}</li>
  * <li>{@code planned}: a mail the distribution planned (kind {@code planned}): agent, role, scheduled for</li>
  * <li>{@code assigned}: a manual hand-out (kind {@code manual}), actor = who asked</li>
