@@ -138,7 +138,8 @@ public class LeadActions {
             Optional<Mail> earlier = mailOf(lead, customer);
             if (earlier.isPresent()) {
                 throw ApiProblem.conflict("customer " + customer + " already has mail " + earlier.get().id() + " of lead "
-                        + lead + " (" + earlier.get().status() + "): use resend");
+                        + lead + " (" + earlier.get().status() + "): " + ("sent".equals(earlier.get().status()) ? "use resend"
+                        : "an agent gets one planned or manual mail per lead"));
             }
             if (locked.plz() == null) {
                 throw ApiProblem.conflict("lead " + lead + " has no PLZ (" + locked.status() + "): it cannot be mailed");

@@ -16,6 +16,7 @@ import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.camel.Exchange;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +164,7 @@ class LeadActionsApiTest {
         long first = deliveredTo(lead, agent);
         await().atMost(WAIT).until(() -> mailsTo(agent).size() == 1);
         MeterRegistry meters = app.context().getRegistry().findSingleByType(MeterRegistry.class);
+        double resendsBefore = resendsCounted(meters);
 
         ApiClient.Answer answer;
         try (LogCapture log = LogCapture.open()) {
@@ -192,9 +194,13 @@ class LeadActionsApiTest {
             assertThat(String.join("\n", log.linesWithExceptions())).doesNotContain("Erika", "Muster", "+4930123456", data.email(agent),
                     ApiClient.ADMIN);
         }
-        Counter counted = meters.find("geolead.api.actions").tag("action", "lead.resend").counter();
-        assertThat(counted).isNotNull();
-        assertThat(counted.count()).isEqualTo(1.0);
+        assertThat(resendsCounted(meters)).isEqualTo(resendsBefore + 1);
+    }
+
+    /** geolead_api_actions_total{action="lead.resend"} (0 before the first). */
+    static double resendsCounted(MeterRegistry meters) {
+        Counter counter = meters.find("geolead.api.actions").tag("action", "lead.resend").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
@@ -240,6 +246,8 @@ class LeadActionsApiTest {
         await().atMost(WAIT).until(LeadActionsApiTest::queuesIdle);
         assertThat(mailbox.messages()).hasSize(2);
         assertThat(db.count("SELECT count(*) FROM audit_log WHERE action = 'lead.assign'")).isEqualTo(2);
+        assertThat(app.context().getRegistry().findSingleByType(MeterRegistry.class).find("geolead.api.actions")
+                .tag("action", "lead.assign").counter()).isNotNull();
     }
 
     /** One refused call: what it sends and what it must answer (error null: the body is not checked). */
@@ -272,6 +280,9 @@ class LeadActionsApiTest {
                 new Refusal(admin, leads + parked + "/resend", "{\"customerId\": " + agent + "}", 409, "conflict",
                         "lead " + parked + " is parked: unpark it first"),
                 new Refusal(admin, leads + lead + "/resend", "{}", 400, "bad_request", "send the JSON body {\"customerId\": <agent id>}"),
+                new Refusal(admin, leads + lead + "/resend", null, 400, "bad_request", "send the JSON body {\"customerId\": <agent id>}"),
+                new Refusal(admin, leads + lead + "/assign", null, 400, "bad_request", null),
+                new Refusal(admin, leads + lead + "/park", null, 400, "bad_request", null),
                 // refused by Camel's JSON binding before the route: 400 without the {error, detail} body (see the report)
                 new Refusal(admin, leads + lead + "/resend", "{\"customerId\": \"seven\"}", 400, null, null),
                 new Refusal(admin, leads + lead + "/assign", "{not json", 400, null, null),
@@ -359,7 +370,12 @@ class LeadActionsApiTest {
 
         // unparked: planned among the agents without a mail of it
         long newcomer = agent("Park Newcomer", "10115");
-        ApiClient.Answer unparked = post("/api/leads/" + lead + "/unpark", null);
+        ApiClient.Answer unparked;
+        try (LogCapture log = LogCapture.open()) {
+            unparked = post("/api/leads/" + lead + "/unpark", null);
+            assertThat(log.linesContaining("API lead.unpark")).containsExactly("INFO de.geolead.api API lead.unpark lead " + lead
+                    + " by ops-admin: pending, published for planning");
+        }
         assertThat(unparked.status()).as(unparked.text()).isEqualTo(200);
         assertThat(unparked.json().getAsJsonObject().get("status").getAsString()).isEqualTo("pending");
         await().atMost(WAIT).until(() -> mailsTo(newcomer).size() == 1);
@@ -367,6 +383,10 @@ class LeadActionsApiTest {
         agents.forEach(a -> assertThat(mailsTo(a)).isEmpty());
         assertThat(db.rows("SELECT action FROM audit_log WHERE entity_id = ? ORDER BY id", lead))
                 .extracting(r -> r.get("action")).containsExactly("lead.park", "lead.unpark");
+        MeterRegistry meters = app.context().getRegistry().findSingleByType(MeterRegistry.class);
+        for (String action : List.of("lead.park", "lead.unpark")) {
+            assertThat(meters.find("geolead.api.actions").tag("action", action).counter()).as(action).isNotNull();
+        }
     }
 
     @Test
@@ -447,6 +467,37 @@ class LeadActionsApiTest {
         assertThat(leadStatus(lead)).isEqualTo("distributed");
         assertThat(db.count("SELECT count(*) FROM lead_distributions WHERE lead_id = ?", lead)).isEqualTo(3);
         assertThat(mailsTo(covering)).hasSize(1);
+    }
+
+    @Test
+    void theCallersHttpHeadersAndTokenDoNotTravelOnToTheQueues() throws Exception {
+        long agent = agent("Header Agent", "80331");
+        long lead = data.lead("80331", "München");
+        deliveredTo(lead, agent);
+        await().atMost(WAIT).until(LeadActionsApiTest::queuesEmpty);
+
+        deliveryHeld(() -> {
+            long resend = post("/api/leads/" + lead + "/resend", "{\"customerId\": " + agent + "}").json().getAsJsonObject()
+                    .get("distributionId").getAsLong();
+            Exchange queued = app.context().createConsumerTemplate().receive("jms:queue:geolead.deliveries", 10_000);
+            assertThat(queued).isNotNull();
+            assertThat(queued.getMessage().getBody(String.class)).isEqualTo(Long.toString(resend));
+            assertThat(queued.getMessage().getHeaders().keySet()).noneMatch(name -> name.equalsIgnoreCase("Authorization")
+                    || name.equalsIgnoreCase("id") || name.equalsIgnoreCase("Content-Type") || name.startsWith("CamelHttp"));
+        });
+
+        app.context().getRouteController().stopRoute("lead-distribution");
+        try {
+            assertThat(post("/api/leads/" + lead + "/park", "{\"reason\": \"test\"}").status()).isEqualTo(200);
+            assertThat(post("/api/leads/" + lead + "/unpark", null).status()).isEqualTo(200);
+            Exchange published = app.context().createConsumerTemplate().receive("jms:queue:geolead.leads.new", 10_000);
+            assertThat(published).isNotNull();
+            assertThat(published.getMessage().getBody(String.class)).isEqualTo(Long.toString(lead));
+            assertThat(published.getMessage().getHeaders().keySet()).noneMatch(name -> name.equalsIgnoreCase("Authorization")
+                    || name.equalsIgnoreCase("id") || name.startsWith("CamelHttp"));
+        } finally {
+            app.context().getRouteController().startRoute("lead-distribution");
+        }
     }
 
     @Test

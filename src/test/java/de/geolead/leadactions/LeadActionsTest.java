@@ -244,6 +244,13 @@ class LeadActionsTest {
 
         assertProblem(refused(() -> actions.assign(Long.toString(lead), new Requests.Assign(agent, true), ADMIN)), 409,
                 "customer " + agent + " already has mail " + first + " of lead " + lead + " (sent): use resend");
+
+        long skippedAgent = agent("Skipped It", "10115");
+        long skipped = data.distribution(lead, skippedAgent, Instant.now());
+        db.update("UPDATE lead_distributions SET status = 'skipped', status_reason = 'lead parked' WHERE id = ?", skipped);
+        assertProblem(refused(() -> actions.assign(Long.toString(lead), new Requests.Assign(skippedAgent, true), ADMIN)), 409,
+                "customer " + skippedAgent + " already has mail " + skipped + " of lead " + lead + " (skipped): an agent gets one "
+                        + "planned or manual mail per lead");
     }
 
     @Test
