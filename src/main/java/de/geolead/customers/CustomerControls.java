@@ -14,6 +14,7 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -115,7 +116,7 @@ public final class CustomerControls {
 
     /**
      * The end of a pause from the request: an ISO-8601 instant (with Z or an offset) or an ISO date (the start of that day
-     * in {@code zone}); it must lie after {@code now} and at most {@link #MAX_PAUSE} ahead, else 400.
+     * in {@code zone}), to the microsecond; it must lie after {@code now} and at most {@link #MAX_PAUSE} ahead, else 400.
      */
     static Instant pauseUntil(String until, ZoneId zone, Instant now) {
         if (until == null || until.isBlank()) {
@@ -123,8 +124,9 @@ public final class CustomerControls {
         }
         Instant at;
         try {
+            // PostgreSQL keeps microseconds: the same value sent again is then recognised as unchanged
             at = DATE.matcher(until).matches() ? LocalDate.parse(until).atStartOfDay(zone).toInstant()
-                    : OffsetDateTime.parse(until).toInstant();
+                    : OffsetDateTime.parse(until).toInstant().truncatedTo(ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             throw ApiProblem.badRequest("until must be " + UNTIL_FORMATS + "; got '" + CustomerView.shorten(until) + "'");
         }

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
  * recipient (UNIQUE(lead_id, customer_id)) and the lead's status. The lead row is locked first,
  * so concurrent consumers, redeliveries and restarts can never plan a lead twice. A {@code distributed}
  * lead whose every mail was skipped or failed is planned again, among the agents without a row for it.
+ * Agents at their monthly cap are left out, counted again under a lock on their rows ({@link MonthlyCap#withinCap}).
  */
 public class DistributionStore {
 

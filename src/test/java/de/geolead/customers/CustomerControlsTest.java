@@ -31,6 +31,8 @@ class CustomerControlsTest {
     void instantsWithZOrAnOffsetAreAccepted() {
         assertThat(CustomerControls.pauseUntil("2026-12-01T08:00:00Z", BERLIN, NOW)).isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
         assertThat(CustomerControls.pauseUntil("2026-12-01T09:00:00+01:00", BERLIN, NOW)).isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
+        assertThat(CustomerControls.pauseUntil("2026-12-01T08:00:00.123456789Z", BERLIN, NOW)).as("as PostgreSQL keeps it")
+                .isEqualTo(Instant.parse("2026-12-01T08:00:00.123456Z"));
     }
 
     @Test

@@ -86,6 +86,7 @@ class CustomersApiTest {
     /** A body the REST binding cannot read as the request record: refused before the route (400, its body is Camel's). */
     static void assertUnreadable(ApiClient.Answer answer, long customerId, Map<String, Object> before) {
         assertThat(answer.status()).as(answer.text()).isEqualTo(400);
+        assertThat(answer.error()).isEqualTo("bad_request");
         assertThat(state(customerId)).as("nothing changed").isEqualTo(before);
     }
 
