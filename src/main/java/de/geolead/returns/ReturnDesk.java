@@ -81,8 +81,9 @@ public class ReturnDesk {
     // ------------------------------------------------------------------------------------------- the API
 
     /** {@code POST /api/leads/{id}/returns}: files a return for the agent in the body (channel api). */
-    public ReturnView file(String leadId, Requests.FileReturn request, ApiUser user) {
+    public ReturnView file(String leadId, Object body, ApiUser user) {
         long lead = id("lead", leadId);
+        Requests.FileReturn request = bodyAs(body, Requests.FileReturn.class);
         if (request == null) {
             throw ApiProblem.badRequest("send a JSON body {customerId, reason, note}");
         }
@@ -126,8 +127,9 @@ public class ReturnDesk {
     }
 
     /** {@code POST /api/returns/{id}/approve}: credit in Stripe (if any), then approved; see the class comment. */
-    public ReturnView approve(String returnId, Requests.Decision request, ApiUser user) {
+    public ReturnView approve(String returnId, Object body, ApiUser user) {
         long id = id("return", returnId);
+        Requests.Decision request = bodyAs(body, Requests.Decision.class);
         boolean force = request != null && Boolean.TRUE.equals(request.force());
         String note = checkedNote(request == null ? null : request.note(), false);
         return db.inTransaction("Approving return " + id, () -> {
@@ -159,8 +161,9 @@ public class ReturnDesk {
     }
 
     /** {@code POST /api/returns/{id}/reject}: an open return becomes rejected. */
-    public ReturnView reject(String returnId, Requests.Decision request, ApiUser user) {
+    public ReturnView reject(String returnId, Object body, ApiUser user) {
         long id = id("return", returnId);
+        Requests.Decision request = bodyAs(body, Requests.Decision.class);
         String note = checkedNote(request == null ? null : request.note(), false);
         return db.inTransaction("Rejecting return " + id, () -> {
             lockOpen(id);
@@ -338,6 +341,17 @@ public class ReturnDesk {
     }
 
     // --------------------------------------------------------------------------------------------- input
+
+    /** The request body as the REST binding made it; no body (or an empty one) is null, anything else 400. */
+    static <T> T bodyAs(Object body, Class<T> type) {
+        if (body == null || (body instanceof String text && text.isBlank()) || (body instanceof byte[] bytes && bytes.length == 0)) {
+            return null;
+        }
+        if (type.isInstance(body)) {
+            return type.cast(body);
+        }
+        throw ApiProblem.badRequest("the request body is not the expected JSON object");
+    }
 
     private static long id(String what, String value) {
         if (value == null || !value.strip().matches("[0-9]{1,18}")) {

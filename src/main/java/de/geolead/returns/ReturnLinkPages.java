@@ -44,7 +44,7 @@ public class ReturnLinkPages {
         private final int status;
         private final String title;
 
-        LinkProblem(int status, String title, String text) {
+        public LinkProblem(int status, String title, String text) {
             super(text, null, false, false);
             this.status = status;
             this.title = title;
