@@ -9,6 +9,11 @@ import de.geolead.billing.StripeEventSweep;
 import de.geolead.billing.StripeSubscriptions;
 import de.geolead.billing.StripeWebhook;
 import de.geolead.billing.WebhookRateLimit;
+import de.geolead.admin.AdminDoor;
+import de.geolead.admin.AdminForms;
+import de.geolead.admin.AdminSessions;
+import de.geolead.admin.AdminViews;
+import de.geolead.admin.ApiAnswers;
 import de.geolead.api.ApiAuth;
 import de.geolead.api.ApiTokens;
 import de.geolead.api.AuditLog;
@@ -37,14 +42,15 @@ import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
+import de.geolead.leadactions.LeadActions;
 import de.geolead.returns.ReturnDesk;
 import de.geolead.returns.ReturnLinkPages;
 import de.geolead.returns.ReturnLinks;
 import de.geolead.returns.StripeCredits;
-import de.geolead.leadactions.LeadActions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.http.base.HttpHeaderFilterStrategy;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
@@ -161,13 +167,42 @@ public class GeoleadConfiguration implements CamelConfiguration {
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
         configureOperationsApi(registry, settings, database);
         configureLeadView(registry, settings, database);
-        configureCustomers(registry, settings, database, monthlyCap);
+        configureAdminPage(registry, settings);
         configureLeadActions(registry, database);
+        configureCustomers(registry, settings, database, monthlyCap);
+    }
+
+    /** A test binds a {@link Clock} under this name before the start to move the admin page's session time. */
+    static final String ADMIN_CLOCK = "adminClock";
+
+    /**
+     * The admin page (routes/admin-page.camel.yaml): its sessions (in memory of this instance), the door (login,
+     * CSRF and Origin checks, on the API's apiAuth), the forms, the views and how it takes the API's answers.
+     */
+    private static void configureAdminPage(Registry registry, GeoleadSettings settings) {
+        Clock clock = registry.lookupByNameAndType(ADMIN_CLOCK, Clock.class);
+        AdminSessions sessions = new AdminSessions(settings.adminSessionIdle(), settings.adminSessionMax(),
+                clock == null ? Clock.systemUTC() : clock);
+        registry.bind("adminSessions", sessions);
+        registry.bind("adminDoor", new AdminDoor(registry.lookupByNameAndType("apiAuth", ApiAuth.class), sessions,
+                settings.trustedProxies()));
+        registry.bind("adminForms", new AdminForms());
+        registry.bind("adminViews", new AdminViews(settings.deliveryZone()));
+        registry.bind("adminApiAnswers", new ApiAnswers());
+        // as platform-http's own, but the admin page's Cache-Control: no-store goes out (its default drops it)
+        HttpHeaderFilterStrategy headers = new HttpHeaderFilterStrategy();
+        headers.getOutFilter().remove("cache-control");
+        registry.bind("adminHeaderFilter", headers);
     }
 
     /** Reading leads through the operations API (GET /api/leads, GET /api/leads/{id}): bean leadView. */
     private static void configureLeadView(Registry registry, GeoleadSettings settings, Database database) {
         registry.bind("leadView", new LeadView(database, settings.deliveryZone()));
+    }
+
+    /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
+    private static void configureLeadActions(Registry registry, Database database) {
+        registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
     }
 
     /**
@@ -178,11 +213,6 @@ public class GeoleadConfiguration implements CamelConfiguration {
         AuditLog audit = registry.lookupByNameAndType("auditLog", AuditLog.class);
         registry.bind("customerView", new CustomerView(database, monthlyCap));
         registry.bind("customerControls", new CustomerControls(database, audit, settings.deliveryZone(), Clock.systemUTC()));
-    }
-
-    /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
-    private static void configureLeadActions(Registry registry, Database database) {
-        registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
     }
 
     /**

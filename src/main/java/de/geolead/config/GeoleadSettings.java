@@ -92,6 +92,8 @@ public final class GeoleadSettings {
         KEYS.put("geolead.console.war", "GEOLEAD_CONSOLE_WAR");
         KEYS.put("geolead.console.admin.write", "GEOLEAD_CONSOLE_ADMIN_WRITE");
         KEYS.put("geolead.api.tokens.file", "GEOLEAD_API_TOKENS_FILE");
+        KEYS.put("geolead.admin.session.idle", "GEOLEAD_ADMIN_SESSION_IDLE");
+        KEYS.put("geolead.admin.session.max", "GEOLEAD_ADMIN_SESSION_MAX");
         KEYS.put("geolead.return.window", "GEOLEAD_RETURN_WINDOW");
         KEYS.put("geolead.return.max.rate", "GEOLEAD_RETURN_MAX_RATE");
         KEYS.put("geolead.return.credit.cents", "GEOLEAD_RETURN_CREDIT_CENTS");
@@ -261,6 +263,18 @@ public final class GeoleadSettings {
     /** The operations API's tokens file, or null: the API is off. */
     public Path apiTokensFile() { return optionalPath("geolead.api.tokens.file"); }
 
+    /** How long an admin page login may be idle before it ends. */
+    public Duration adminSessionIdle() { return positive("geolead.admin.session.idle"); }
+    /** How long an admin page login lasts at most, however busy. */
+    public Duration adminSessionMax() { return positive("geolead.admin.session.max"); }
+
+    private Duration positive(String key) {
+        Duration value = duration(key);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(KEYS.get(key) + " must be a positive ISO-8601 duration such as PT30M, got '" + get(key) + "'");
+        }
+        return value;
+    }
     /** How long after their mail an agent may return a lead (API and link). */
     public Duration returnWindow() { return duration("geolead.return.window"); }
     /** The return rate (last 90 days) above which an approval needs force. */

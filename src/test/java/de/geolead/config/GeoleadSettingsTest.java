@@ -245,6 +245,21 @@ class GeoleadSettingsTest {
     // ------------------------------------------------------------------ parse errors
 
     @Nested
+    class AdminPage {
+
+        @Test
+        void sessionTimesArePositiveDurations() {
+            assertThat(settings("geolead.admin.session.idle", "PT30M", "geolead.admin.session.max", "PT8H").adminSessionIdle())
+                    .isEqualTo(java.time.Duration.ofMinutes(30));
+            assertThat(settings("geolead.admin.session.max", "PT8H").adminSessionMax()).isEqualTo(java.time.Duration.ofHours(8));
+            assertThatThrownBy(() -> settings("geolead.admin.session.idle", "PT0S").adminSessionIdle())
+                    .hasMessageContaining("GEOLEAD_ADMIN_SESSION_IDLE").hasMessageContaining("positive");
+            assertThatThrownBy(() -> settings("geolead.admin.session.max", "8h").adminSessionMax())
+                    .hasMessageContaining("GEOLEAD_ADMIN_SESSION_MAX").hasMessageContaining("ISO-8601");
+        }
+    }
+
+    @Nested
     class Scheduler {
 
         @Test

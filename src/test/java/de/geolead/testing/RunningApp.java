@@ -96,6 +96,20 @@ public final class RunningApp implements AutoCloseable {
         return startWith(props, null);
     }
 
+    /**
+     * Like {@link #start(Path, Map)}, with {@code beans} bound in the registry before the configuration runs (the
+     * configuration uses some when they are there, e.g. a {@link java.time.Clock} the test moves as adminClock).
+     */
+    public static RunningApp start(Path dataDir, Map<String, String> overrides, Map<String, Object> beans) {
+        Map<String, String> props = defaults(dataDir);
+        props.putAll(overrides);
+        Main main = GeoleadApplication.newMain(null);
+        props.forEach(main::addOverrideProperty);
+        beans.forEach(main::bind);
+        main.start();
+        return new RunningApp(main);
+    }
+
     /** Starts with exactly these properties (and, if given, routes loaded from a folder in dev mode). */
     public static RunningApp startWith(Map<String, String> props, Path devRoutesDirectory) {
         Main main = GeoleadApplication.newMain(devRoutesDirectory);
