@@ -150,7 +150,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         MonthlyCap monthlyCap = new MonthlyCap(settings.deliveryZone(), Clock.systemUTC());
         registry.bind("monthlyCap", monthlyCap);
         StripeClient stripeClient = stripeClient(settings);
-        ReturnLinks returnLinks = configureReturns(registry, settings, database, stripeClient);
+        // the API's door and audit log first: the returns, lead actions, agents and admin page use them
+        AuditLog audit = configureOperationsApi(registry, settings, database);
+        ReturnLinks returnLinks = configureReturns(registry, settings, database, stripeClient, audit);
         DistributionStore distributionStore = new DistributionStore(database, monthlyCap);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
         registry.bind("replanning", new Replanning(distributionStore, window, Clock.systemUTC()));
@@ -165,10 +167,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
         context.addService(HawtioConsole.of(settings.console()), true, true);
         configureOperations(context, settings, infrastructure, scheduler, importEnabled);
-        configureOperationsApi(registry, settings, database);
         configureLeadView(registry, settings, database);
         configureAdminPage(registry, settings);
-        configureLeadActions(registry, database);
+        configureLeadActions(registry, database, audit);
         configureCustomers(registry, settings, database, monthlyCap);
     }
 
@@ -201,8 +202,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
     }
 
     /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
-    private static void configureLeadActions(Registry registry, Database database) {
-        registry.bind("leadActions", new LeadActions(database, new AuditLog(database)));
+    private static void configureLeadActions(Registry registry, Database database, AuditLog audit) {
+        registry.bind("leadActions", new LeadActions(database, audit));
     }
 
     /**
@@ -219,7 +220,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
      * The operations API (routes/operations-api.camel.yaml): its tokens and audit log. Without GEOLEAD_API_TOKENS_FILE,
      * or with one that cannot be read, the API is off: every /api call answers 503 api_off.
      */
-    private static void configureOperationsApi(Registry registry, GeoleadSettings settings, Database database) {
+    private static AuditLog configureOperationsApi(Registry registry, GeoleadSettings settings, Database database) {
         ApiTokens tokens = null;
         Path file = settings.apiTokensFile();
         if (file == null) {
@@ -233,7 +234,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
             }
         }
         registry.bind("apiAuth", new ApiAuth(tokens));
-        registry.bind("auditLog", new AuditLog(database));
+        AuditLog audit = new AuditLog(database);
+        registry.bind("auditLog", audit);
+        return audit;
     }
 
     /**
@@ -352,7 +355,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
      * returnLinkPages). Returns the link maker the delivery puts into each mail; without GEOLEAD_LINK_SECRET and
      * GEOLEAD_PUBLIC_URL it makes none (one line says so).
      */
-    private static ReturnLinks configureReturns(Registry registry, GeoleadSettings settings, Database database, StripeClient stripe) {
+    private static ReturnLinks configureReturns(Registry registry, GeoleadSettings settings, Database database, StripeClient stripe,
+                                                AuditLog audit) {
         ReturnLinks links = new ReturnLinks(settings.linkSecret(), settings.publicUrl(), settings.returnWindow(), Clock.systemUTC());
         ReturnLinks.whyOff(settings.linkSecret(), settings.publicUrl()).ifPresentOrElse(
                 why -> LOG.info("Return links are off (no link in the lead mails, /r/ answers 404): {}", why),
@@ -362,7 +366,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
             LOG.warn("Returns are approved without a Stripe credit: set STRIPE_API_KEY (GEOLEAD_RETURN_CREDIT_CENTS={})",
                     settings.returnCreditCents());
         }
-        ReturnDesk desk = new ReturnDesk(database, new AuditLog(database), credits, settings.returnWindow(),
+        ReturnDesk desk = new ReturnDesk(database, audit, credits, settings.returnWindow(),
                 settings.returnMaxRate(), settings.returnCreditCents(), Clock.systemUTC());
         registry.bind("returnDesk", desk);
         registry.bind("returnLinkPages", new ReturnLinkPages(links, desk, settings.deliveryZone()));

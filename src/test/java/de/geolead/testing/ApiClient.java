@@ -100,6 +100,11 @@ public final class ApiClient {
 
     /** One request; {@code json} null = no body. */
     public Answer send(String method, String path, String json) {
+        return send(method, path, json, Map.of());
+    }
+
+    /** One request with extra headers. */
+    public Answer send(String method, String path, String json, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) {
@@ -108,6 +113,7 @@ public final class ApiClient {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
+        headers.forEach(request::header);
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Answer(response.statusCode(), response.body(), response.headers().map());
