@@ -2,12 +2,12 @@ package de.geolead.customers;
 
 import de.geolead.api.ApiProblem;
 import de.geolead.db.Database;
+import de.geolead.returns.ReturnRate;
 import de.geolead.distribution.MonthlyCap;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.Map;
@@ -82,23 +82,11 @@ public final class CustomerView {
                         + "FROM subscriptions WHERE customer_id = ? ORDER BY plz, id").param(customerId)
                 .query((rs, n) -> new Subscription(rs.getString(1), rs.getString(2), iso(rs.getTimestamp(3)),
                         iso(rs.getTimestamp(4)), iso(rs.getTimestamp(5)))).list();
-        Returns returns = db.sql().sql("""
-                        SELECT (SELECT count(*) FROM lead_returns r WHERE r.customer_id = ? AND r.filed_at > now() - interval '90 days'),
-                               (SELECT count(*) FROM lead_distributions d WHERE d.customer_id = ? AND d.kind <> 'resend'
-                                   AND d.status = 'sent' AND d.sent_at > now() - interval '90 days')
-                        """).params(customerId, customerId)
-                .query((rs, n) -> new Returns(rs.getLong(1), rs.getLong(2), rate(rs.getLong(1), rs.getLong(2)))).single();
+        ReturnRate.Counts counts = ReturnRate.of(db, customerId, Instant.now());
+        Returns returns = new Returns(counts.returns(), counts.leads(), counts.rate().doubleValue());
         Summary s = agent.summary();
         return new Detail(s.id(), s.name(), agent.email(), s.status(), agent.lastPaymentDate(), s.pausedUntil(), s.monthlyCap(),
                 s.leadsThisMonth(), subscriptions, returns);
-    }
-
-    /** returns / leads rounded to 3 decimals (half up); 0 without leads. */
-    static double rate(long returns, long leads) {
-        if (leads == 0) {
-            return 0;
-        }
-        return BigDecimal.valueOf(returns).divide(BigDecimal.valueOf(leads), 3, RoundingMode.HALF_UP).doubleValue();
     }
 
     private static Summary summary(ResultSet rs, int n) throws SQLException {

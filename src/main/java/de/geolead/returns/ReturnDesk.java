@@ -7,7 +7,6 @@ import de.geolead.api.Requests;
 import de.geolead.db.Database;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -41,7 +40,6 @@ public class ReturnDesk {
     static final int MAX_NOTE = 1000;
     static final int DEFAULT_LIMIT = 200;
     static final int MAX_LIMIT = 1000;
-    static final Duration RATE_PERIOD = Duration.ofDays(90);
     private static final Set<String> STATUSES = Set.of(ReturnView.OPEN, ReturnView.APPROVED, ReturnView.REJECTED);
     private static final List<String> STATUS_ORDER = List.of(ReturnView.OPEN, ReturnView.APPROVED, ReturnView.REJECTED);
 
@@ -111,9 +109,9 @@ public class ReturnDesk {
                 throw ApiProblem.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT + ", was '" + limit + "'");
             }
         }
-        Instant since = clock.instant().minus(RATE_PERIOD);
+        Timestamp since = ReturnRate.since(clock.instant());
         List<ReturnView> items = db.sql().sql(VIEW + " WHERE (CAST(? AS text) IS NULL OR r.status = ?) ORDER BY r.filed_at DESC, r.id DESC LIMIT ?")
-                .params(Timestamp.from(since), Timestamp.from(since), wanted, wanted, max)
+                .params(since, since, wanted, wanted, max)
                 .query((rs, n) -> view(rs)).list();
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("items", items);
@@ -284,15 +282,13 @@ public class ReturnDesk {
             SELECT r.id, r.lead_id, r.customer_id, c.name AS customer_name, r.distribution_id, r.reason, r.note, r.channel,
                    r.filed_by, r.filed_at, r.status, r.decided_at, r.decided_by, r.decision_note, r.credit_cents,
                    r.stripe_credit_id,
-                   (SELECT count(*) FROM lead_returns x WHERE x.customer_id = r.customer_id AND x.filed_at >= ?) AS returns_90,
-                   (SELECT count(DISTINCT d.lead_id) FROM lead_distributions d WHERE d.customer_id = r.customer_id
-                       AND d.kind <> 'resend' AND d.status = 'sent' AND d.sent_at >= ?) AS leads_90
+                   %s AS returns_90, %s AS leads_90
               FROM lead_returns r JOIN customers c ON c.id = r.customer_id
-            """;
+            """.formatted(ReturnRate.returnsSince("r.customer_id"), ReturnRate.leadsSince("r.customer_id"));
 
     private Optional<ReturnView> find(long id) {
-        Instant since = clock.instant().minus(RATE_PERIOD);
-        return db.sql().sql(VIEW + " WHERE r.id = ?").params(Timestamp.from(since), Timestamp.from(since), id)
+        Timestamp since = ReturnRate.since(clock.instant());
+        return db.sql().sql(VIEW + " WHERE r.id = ?").params(since, since, id)
                 .query((rs, n) -> view(rs)).optional();
     }
 
@@ -306,20 +302,9 @@ public class ReturnDesk {
         return find(id).orElseThrow();
     }
 
-    /** The agent's returns filed in the last 90 days / leads sent to them in that time, 3 decimals (0 without leads). */
+    /** The agent's return rate now ({@link ReturnRate}). */
     BigDecimal rate(long customerId) {
-        Instant since = clock.instant().minus(RATE_PERIOD);
-        long[] counts = db.sql().sql("""
-                SELECT (SELECT count(*) FROM lead_returns WHERE customer_id = ? AND filed_at >= ?),
-                       (SELECT count(DISTINCT lead_id) FROM lead_distributions WHERE customer_id = ? AND kind <> 'resend'
-                           AND status = 'sent' AND sent_at >= ?)
-                """).params(customerId, Timestamp.from(since), customerId, Timestamp.from(since))
-                .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
-        return rate(counts[0], counts[1]);
-    }
-
-    static BigDecimal rate(long returns, long leads) {
-        return leads == 0 ? BigDecimal.ZERO.setScale(3) : BigDecimal.valueOf(returns).divide(BigDecimal.valueOf(leads), 3, RoundingMode.HALF_UP);
+        return ReturnRate.of(db, customerId, clock.instant()).rate();
     }
 
     private Optional<String> stripeCustomerOf(long customerId) {
@@ -337,7 +322,7 @@ public class ReturnDesk {
                 rs.getLong("distribution_id"), rs.getString("reason"), rs.getString("note"), rs.getString("channel"),
                 rs.getString("filed_by"), iso(rs.getTimestamp("filed_at")), rs.getString("status"), iso(rs.getTimestamp("decided_at")),
                 rs.getString("decided_by"), rs.getString("decision_note"), credit == null ? null : credit.intValue(),
-                rs.getString("stripe_credit_id"), rate(rs.getLong("returns_90"), rs.getLong("leads_90")).doubleValue());
+                rs.getString("stripe_credit_id"), ReturnRate.rate(rs.getLong("returns_90"), rs.getLong("leads_90")).doubleValue());
     }
 
     // --------------------------------------------------------------------------------------------- input

@@ -47,15 +47,6 @@ class CustomerControlsTest {
     }
 
     @Test
-    void theReturnRateIsRoundedToThreeDecimalsAndZeroWithoutLeads() {
-        assertThat(CustomerView.rate(1, 3)).isEqualTo(0.333);
-        assertThat(CustomerView.rate(2, 3)).isEqualTo(0.667);
-        assertThat(CustomerView.rate(1, 8)).isEqualTo(0.125);
-        assertThat(CustomerView.rate(0, 5)).isZero();
-        assertThat(CustomerView.rate(3, 0)).isZero();
-    }
-
-    @Test
     void theListsStatusFilterKnowsEveryStatusBillingGivesAnAgent() {
         List<String> subscription = List.of(StripeStatus.ACTIVE, StripeStatus.PAST_DUE, StripeStatus.INACTIVE, StripeStatus.CANCELED);
         Set<String> given = new TreeSet<>();

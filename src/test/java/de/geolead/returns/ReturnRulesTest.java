@@ -39,10 +39,11 @@ class ReturnRulesTest {
 
     @Test
     void theRateIsReturnsPerLeadWithThreeDecimals() {
-        assertThat(ReturnDesk.rate(1, 3)).isEqualTo(new BigDecimal("0.333"));
-        assertThat(ReturnDesk.rate(2, 3)).isEqualTo(new BigDecimal("0.667"));
-        assertThat(ReturnDesk.rate(1, 5)).isEqualTo(new BigDecimal("0.200"));
-        assertThat(ReturnDesk.rate(0, 0)).isEqualTo(new BigDecimal("0.000"));
+        assertThat(ReturnRate.rate(1, 3)).isEqualTo(new BigDecimal("0.333"));
+        assertThat(ReturnRate.rate(2, 3)).isEqualTo(new BigDecimal("0.667"));
+        assertThat(ReturnRate.rate(1, 5)).isEqualTo(new BigDecimal("0.200"));
+        assertThat(ReturnRate.rate(1, 8)).isEqualTo(new BigDecimal("0.125"));
+        assertThat(ReturnRate.rate(0, 0)).isEqualTo(new BigDecimal("0.000"));
     }
 
     @Test
