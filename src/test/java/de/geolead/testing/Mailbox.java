@@ -9,8 +9,6 @@ import jakarta.mail.internet.MimeMessage;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,11 +19,7 @@ public final class Mailbox implements AutoCloseable {
     private GreenMail greenMail;
 
     public Mailbox() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        port = RunningApp.freePort();
         start();
     }
 

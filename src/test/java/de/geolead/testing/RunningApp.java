@@ -82,11 +82,23 @@ public final class RunningApp implements AutoCloseable {
     }
 
     /** A loopback port nobody listens on right now. */
+    /** Ports this JVM's tests were given: a port is chosen, closed and bound later, so it must not be handed out twice. */
+    private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free loopback port for a server a test starts: never one this JVM handed out before (the operating system may
+     * offer a port again once its probe socket is closed; two servers of one test got the same port that way, and
+     * the webhook's request reached the SMTP server).
+     */
     public static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        while (true) {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                if (GIVEN_PORTS.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
