@@ -40,6 +40,8 @@ import de.geolead.distribution.LeadDistribution;
 import de.geolead.distribution.MonthlyCap;
 import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
+import de.geolead.privacy.Anonymiser;
+import de.geolead.privacy.LeadContents;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
 import de.geolead.leadactions.LeadActions;
@@ -142,6 +144,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(infrastructure.connectionFactory());
         ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl(), infrastructure.dataSource());
 
+        configureDataProtection(registry, settings, infrastructure.database());
         boolean importEnabled = configureDialfire(context, registry, settings, infrastructure.database());
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
@@ -237,6 +240,15 @@ public class GeoleadConfiguration implements CamelConfiguration {
         AuditLog audit = new AuditLog(database);
         registry.bind("auditLog", audit);
         return audit;
+    }
+
+    /**
+     * Data protection (issue 13, package de.geolead.privacy): the read path of homeowner data and the erasure that
+     * retention and data-subject requests share.
+     */
+    private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database) {
+        registry.bind("leadContents", new LeadContents(database));
+        registry.bind("anonymiser", new Anonymiser(database));
     }
 
     /**

@@ -99,6 +99,11 @@ public final class GeoleadSettings {
         KEYS.put("geolead.return.credit.cents", "GEOLEAD_RETURN_CREDIT_CENTS");
         KEYS.put("geolead.link.secret", "GEOLEAD_LINK_SECRET");
         KEYS.put("geolead.public.url", "GEOLEAD_PUBLIC_URL");
+        KEYS.put("geolead.data.keys", "GEOLEAD_DATA_KEYS");
+        KEYS.put("geolead.retention", "GEOLEAD_RETENTION");
+        KEYS.put("geolead.retention.cron", "GEOLEAD_RETENTION_CRON");
+        KEYS.put("dialfire.consent.field", "DIALFIRE_CONSENT_FIELD");
+        KEYS.put("geolead.receipt.key", "GEOLEAD_RECEIPT_KEY");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -326,6 +331,16 @@ public final class GeoleadSettings {
         return missing;
     }
 
+    /** GEOLEAD_DATA_KEYS as given ({@code keyid:base64key,…}; empty = contact and PDF stored plain); de.geolead.privacy parses it. */
+    public String dataKeys() { return get("geolead.data.keys"); }
+    /** How long after a lead's last mail or parking its homeowner data is kept. */
+    public Duration retention() { return duration("geolead.retention"); }
+    public String retentionCron() { return get("geolead.retention.cron"); }
+    /** The Dialfire contact field holding the homeowner's consent to be passed on; empty = consent not checked. */
+    public String dialfireConsentField() { return get("dialfire.consent.field"); }
+    /** GEOLEAD_RECEIPT_KEY as given (empty = a key generated into the data directory). */
+    public String receiptKey() { return get("geolead.receipt.key"); }
+
     /** One line with every setting, secrets masked: {@code GEOLEAD_DB_URL=… DIALFIRE_CAMPAIGN_TOKEN=****}. */
     public String describe() {
         StringBuilder line = new StringBuilder();
@@ -342,7 +357,8 @@ public final class GeoleadSettings {
     }
 
     static boolean isSecret(String key) {
-        return key.endsWith("password") || key.endsWith("token") || key.endsWith("secret") || key.endsWith("api.key");
+        return key.endsWith("password") || key.endsWith("token") || key.endsWith("secret") || key.endsWith("api.key")
+                || key.endsWith("data.keys") || key.endsWith("receipt.key");
     }
 
     /** Hides credentials written into a URL ({@code scheme://user:pw@host}) and a {@code password=} query parameter. */

@@ -17,9 +17,14 @@ public final class LeadStatus {
      * mails are skipped at send time; {@code unpark} makes it {@link #PENDING} again and publishes it for planning.
      */
     public static final String PARKED = "parked";
+    /**
+     * DIALFIRE_CONSENT_FIELD is set and the contact has no truthy value in it: kept, never mailed; a newer Dialfire
+     * {@code $version} with consent makes it a lead like any other.
+     */
+    public static final String NO_CONSENT = "no_consent";
 
     /** Statuses in which a newer Dialfire {@code $version} may still replace the contact data. */
-    public static final Set<String> REFRESHABLE = Set.of(PENDING, UNROUTABLE, PDF_MISSING, INVALID);
+    public static final Set<String> REFRESHABLE = Set.of(PENDING, UNROUTABLE, PDF_MISSING, INVALID, NO_CONSENT);
 
     private LeadStatus() {
     }
