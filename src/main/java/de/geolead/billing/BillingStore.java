@@ -1,6 +1,7 @@
 package de.geolead.billing;
 
 import de.geolead.db.Database;
+import de.geolead.db.JobRuns;
 import org.springframework.jdbc.core.RowMapper;
 
 import java.sql.Timestamp;
@@ -301,8 +302,7 @@ public class BillingStore {
     }
 
     public void recordJobRun(String job, String summary) {
-        run(() -> update("INSERT INTO job_runs (job, last_success_at, last_summary) VALUES (?, now(), ?) "
-                + "ON CONFLICT (job) DO UPDATE SET last_success_at = now(), last_summary = EXCLUDED.last_summary", job, summary));
+        new JobRuns(database).succeeded(job, summary);
     }
 
     // ------------------------------------------------------------------ plumbing

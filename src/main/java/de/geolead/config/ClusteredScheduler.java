@@ -59,8 +59,8 @@ public final class ClusteredScheduler extends ServiceSupport implements Extended
 
     /** The scheduler's name, the same on every instance: it is the cluster (column {@code sched_name}). */
     public static final String NAME = "geolead";
-    /** Jobs that may run at once on one instance: the four schedules (import, two sweeps, payment check). */
-    static final int THREADS = 4;
+    /** Jobs that may run at once on one instance: the five schedules (import, two sweeps, payment check, retention). */
+    static final int THREADS = 5;
     /** Quartz's own pool: a connection per worker thread plus the scheduler, misfire and cluster threads. */
     static final int CONNECTIONS = THREADS + 3;
 

@@ -42,6 +42,7 @@ import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.privacy.Anonymiser;
 import de.geolead.privacy.LeadContents;
+import de.geolead.privacy.Retention;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
 import de.geolead.leadactions.LeadActions;
@@ -244,11 +245,13 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /**
      * Data protection (issue 13, package de.geolead.privacy): the read path of homeowner data and the erasure that
-     * retention and data-subject requests share.
+     * retention and data-subject requests share; the retention (routes/data-protection.camel.yaml, bean retention).
      */
     private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database) {
         registry.bind("leadContents", new LeadContents(database));
-        registry.bind("anonymiser", new Anonymiser(database));
+        Anonymiser anonymiser = new Anonymiser(database);
+        registry.bind("anonymiser", anonymiser);
+        registry.bind("retention", new Retention(database, anonymiser, settings.retention(), Clock.systemUTC()));
     }
 
     /**
@@ -264,8 +267,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("dialfireImport", new DialfireImport(new ImportWatermarks(db),
                 settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importRescan(), settings.importRescanEvery(), settings.importPageSize(),
                 Clock.systemUTC()));
-        registry.bind("leadIntake", new LeadIntake(new LeadRepository(db),
-                settings.dialfirePlzField(), settings.dialfirePdfField(), settings.pdfRetryFor(), Clock.systemUTC()));
+        registry.bind("leadIntake", new LeadIntake(new LeadRepository(db), settings.dialfirePlzField(), settings.dialfirePdfField(),
+                settings.dialfireConsentField(), settings.pdfRetryFor(), Clock.systemUTC()));
         registry.bind("importWorkers", context.getExecutorServiceManager()
                 .newFixedThreadPool(GeoleadConfiguration.class, "dialfire-import", settings.importWorkers()));
 

@@ -37,7 +37,7 @@ public final class DeliveryCheck {
      * @param hasPdf         whether the lead sheet is stored
      * @param kind           {@link #PLANNED}, {@link #MANUAL} or {@link #RESEND}
      * @param forced         a manual hand-out made with {@code force}: needs no covering subscription
-     * @param leadStatus     the lead's status now ({@code parked} stops every mail of the lead)
+     * @param leadStatus     the lead's status now ({@code parked} and {@code no_consent} stop every mail of the lead)
      */
     public record Facts(String status, Instant nextAttemptAt, String customerStatus, Instant pausedUntil, String plz,
                         boolean covered, boolean hasPdf, String kind, boolean forced, String leadStatus) {
@@ -87,13 +87,17 @@ public final class DeliveryCheck {
     }
 
     /**
-     * Why the mail may not go out now, or null. Every kind needs a lead that is not parked, a paying agent and the lead
+     * Why the mail may not go out now, or null. Every kind needs a lead that is not parked (nor without consent), a paying agent and the lead
      * sheet; a pause stops planned and manual mails (not resends); a covering subscription is needed by planned mails
      * and manual ones made without {@code force}.
      */
     private static String ineligibility(Facts row, Instant now) {
         if (LeadStatus.PARKED.equals(row.leadStatus())) {
             return "lead parked";
+        }
+        if (LeadStatus.NO_CONSENT.equals(row.leadStatus())) {
+            // DIALFIRE_CONSENT_FIELD: never mailed, whoever made the row (planned, by hand, a resend)
+            return "no consent to pass the lead on";
         }
         if (!"paid".equals(row.customerStatus())) {
             return "customer is " + row.customerStatus() + " at send time";

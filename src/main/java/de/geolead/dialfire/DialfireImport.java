@@ -166,6 +166,15 @@ public class DialfireImport {
         return ready;
     }
 
+    /**
+     * When the Dialfire transaction that brought {@code contact} was fired: the latest of its transactions on this feed
+     * page (flat_view returns the contact as it is after them, so its consent field is at least that new); null when
+     * the page names none of its transactions.
+     */
+    public Instant transactionTime(ImportRun run, DialfireContact contact) {
+        return run.pagePointersOf(contact.id()).stream().map(TransactionPage.Pointer::fired).max(Instant::compareTo).orElse(null);
+    }
+
     public void count(ImportRun run, LeadOutcome outcome) {
         run.count(outcome);
     }

@@ -16,8 +16,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns one ready Dialfire contact (its flat fields, {@code $id}, {@code $version}, campaign fields) into a stored
@@ -27,6 +29,13 @@ import java.util.Optional;
  * A lead without PDF or PLZ is stored all the same, parked with its reason; so is a contact that cannot
  * be stored as it is ({@code invalid}). A failure of this one contact never stops the import; only a
  * database that cannot even take the parked lead does (that exception escapes).
+ *
+ * <p>Consent (DIALFIRE_CONSENT_FIELD, "" = not checked): a contact without a {@link #isConsent truthy} value in that
+ * field is parked {@code no_consent} at once, without its lead sheet (it is never mailed in this {@code $version}, so
+ * the homeowner's PDF is not fetched nor kept; a newer {@code $version} with consent is fetched in full). The field's
+ * value and the Dialfire transaction time it was read at are kept with every lead ({@code consent_value},
+ * {@code consent_at}). An erased lead ({@code leads.erased_at}) is never imported again: whatever Dialfire sends for
+ * its contact, it stays unchanged.
  */
 public class LeadIntake {
 
@@ -46,11 +55,24 @@ public class LeadIntake {
      * {@code outcome} is set only for {@link #DONE}.
      */
     public record Plan(Map<String, Object> fields, String next, String pdfReference, LeadOutcome outcome,
-                       Optional<LeadRepository.StoredLead> stored, boolean pdfRetry) {
+                       Optional<LeadRepository.StoredLead> stored, boolean pdfRetry, String consentValue, Instant consentAt) {
+
+        /** A plan without consent facts (DIALFIRE_CONSENT_FIELD not set). */
+        public Plan(Map<String, Object> fields, String next, String pdfReference, LeadOutcome outcome,
+                    Optional<LeadRepository.StoredLead> stored, boolean pdfRetry) {
+            this(fields, next, pdfReference, outcome, stored, pdfRetry, null, null);
+        }
+
         public String dialfireId() {
             return text(fields, "$id");
         }
     }
+
+    /**
+     * The values of DIALFIRE_CONSENT_FIELD that mean consent, compared trimmed and case-insensitively; anything else
+     * (empty, absent, "nein", "0", "false", a list) is no consent.
+     */
+    public static final Set<String> CONSENT_VALUES = Set.of("true", "yes", "y", "ja", "j", "1", "x", "on", "einverstanden");
 
     private final LeadRepository leads;
     private final String plzField;
@@ -58,16 +80,33 @@ public class LeadIntake {
     private final Duration pdfRetryFor;
     private final Clock clock;
 
+    private final String consentField;
+
     public LeadIntake(LeadRepository leads, String plzField, String pdfField, Duration pdfRetryFor, Clock clock) {
+        this(leads, plzField, pdfField, "", pdfRetryFor, clock);
+    }
+
+    /** @param consentField DIALFIRE_CONSENT_FIELD: the contact field that records consent; "" = not checked */
+    public LeadIntake(LeadRepository leads, String plzField, String pdfField, String consentField, Duration pdfRetryFor,
+                      Clock clock) {
         this.leads = leads;
+        this.consentField = consentField == null ? "" : consentField.trim();
         this.plzField = plzField;
         this.pdfField = pdfField;
         this.pdfRetryFor = pdfRetryFor;
         this.clock = clock;
     }
 
-    /** The first step for a ready contact: park it at once, leave it unchanged, or fetch its lead sheet. */
+    /** {@link #plan(Map, Instant)} without a transaction time (a PDF retry: the stored consent time stays). */
     public Plan plan(Map<String, Object> fields) {
+        return plan(fields, null);
+    }
+
+    /**
+     * The first step for a ready contact: park it at once, leave it unchanged, or fetch its lead sheet.
+     * {@code transactionAt}: when the Dialfire transaction that brought this contact was fired (the consent time), or null.
+     */
+    public Plan plan(Map<String, Object> fields, Instant transactionAt) {
         String id = text(fields, "$id");
         if (id.isEmpty()) {
             // not parkable: every such contact would compete for one empty dialfire_id
@@ -83,14 +122,33 @@ public class LeadIntake {
                 return done(fields, park(fields, LeadStatus.INVALID, "contact without $version"));
             }
             Optional<LeadRepository.StoredLead> stored = leads.findByDialfireId(id);
+            if (stored.isPresent() && stored.get().erased()) {
+                LOG.debug("Dialfire contact {}: lead {} is erased, not imported again", id, stored.get().id());
+                return done(fields, unchanged(id, stored.get()));
+            }
             boolean pdfRetry = stored.isPresent() && stored.get().pdfRetryDue(clock.instant());
             if (stored.isPresent() && !stored.get().refreshableBy(text(fields, "$version")) && !pdfRetry) {
                 return done(fields, unchanged(id, stored.get()));
             }
-            return new Plan(fields, FETCH_PDF, text(fields, pdfField), null, stored, pdfRetry);
+            if (consentField.isEmpty()) {
+                return new Plan(fields, FETCH_PDF, text(fields, pdfField), null, stored, pdfRetry);
+            }
+            String consent = text(fields, consentField);
+            if (!isConsent(consent)) {
+                // never mailed in this $version: its lead sheet is not fetched (nor kept), only the field's PLZ
+                String reason = "no consent: field '" + consentField + "' " + (consent.isEmpty() ? "is empty" : "holds no consent value");
+                return done(fields, park(fields, LeadStatus.NO_CONSENT, reason, PlzRules.normalize(text(fields, plzField)).orElse(null),
+                        consent, transactionAt));
+            }
+            return new Plan(fields, FETCH_PDF, text(fields, pdfField), null, stored, pdfRetry, consent, transactionAt);
         } catch (RuntimeException e) {
             return done(fields, parkUnexpected(fields, e));
         }
+    }
+
+    /** Whether {@code value} (a consent field's text) is one of {@link #CONSENT_VALUES}. */
+    public static boolean isConsent(String value) {
+        return value != null && CONSENT_VALUES.contains(value.trim().toLowerCase(Locale.ROOT));
     }
 
     private static Plan done(Map<String, Object> fields, LeadOutcome outcome) {
@@ -172,7 +230,8 @@ public class LeadIntake {
         }
 
         LeadRepository.LeadRecord record = new LeadRepository.LeadRecord(id, version, toJson(fields),
-                plz.orElse(null), sheet.sourceUrl(), status, reason, sheet.bytes(), pdfFailure, retryUntil);
+                plz.orElse(null), sheet.sourceUrl(), status, reason, sheet.bytes(), pdfFailure, retryUntil,
+                plan.consentValue(), plan.consentAt());
         Optional<LeadRepository.Saved> saved = leads.save(record);
         if (saved.isEmpty()) {
             // someone else (a parallel run, the distribution) changed the lead meanwhile; theirs stands
@@ -185,15 +244,21 @@ public class LeadIntake {
 
     /** Stores the contact (its {@code fields}, sanitised if need be) parked with {@code status} and a reason without its values. */
     private LeadOutcome park(Map<String, Object> fields, String status, String reason) {
+        return park(fields, status, reason, null, null, null);
+    }
+
+    /** As {@link #park(Map, String, String)}, with the PLZ of the contact's field and the consent facts. */
+    private LeadOutcome park(Map<String, Object> fields, String status, String reason, String plz, String consentValue,
+                             Instant consentAt) {
         String id = text(fields, "$id");
         LeadRepository.LeadRecord record = new LeadRepository.LeadRecord(id, text(fields, "$version"), toJson(fields),
-                null, null, status, reason, null, null, null);
+                plz, null, status, reason, null, null, null, consentValue, consentAt);
         Optional<LeadRepository.Saved> saved = leads.save(record);
         if (saved.isEmpty()) {
             return unchanged(id, leads.findByDialfireId(id).orElseThrow());
         }
         return new LeadOutcome(saved.get().id(), id, saved.get().created() ? LeadOutcome.CREATED : LeadOutcome.REFRESHED,
-                status, null, reason);
+                status, plz, reason);
     }
 
     private static LeadOutcome unchanged(String dialfireId, LeadRepository.StoredLead stored) {

@@ -11,25 +11,31 @@ import java.util.Optional;
 /** Leads and their lead sheets in PostgreSQL. {@code leads.dialfire_id} is UNIQUE: one lead per contact, ever. */
 public class LeadRepository {
 
-    /** What is stored for a contact already; {@code pdfRetryUntil} is null unless it is parked {@code pdf_missing}. */
-    public record StoredLead(long id, String dialfireVersion, String status, Instant pdfRetryUntil) {
+    /**
+     * What is stored for a contact already; {@code pdfRetryUntil} is null unless it is parked {@code pdf_missing};
+     * {@code erased}: its homeowner data was erased (retention or a data-subject request), it is never imported again.
+     */
+    public record StoredLead(long id, String dialfireVersion, String status, Instant pdfRetryUntil, boolean erased) {
         public boolean refreshableBy(String newVersion) {
-            return LeadStatus.REFRESHABLE.contains(status) && !dialfireVersion.equals(newVersion);
+            return !erased && LeadStatus.REFRESHABLE.contains(status) && !dialfireVersion.equals(newVersion);
         }
 
         /** Parked {@code pdf_missing} and still within {@code GEOLEAD_PDF_RETRY_FOR}: its PDF is worth another try. */
         public boolean pdfRetryDue(Instant now) {
-            return LeadStatus.PDF_MISSING.equals(status) && pdfRetryUntil != null && now.isBefore(pdfRetryUntil);
+            return !erased && LeadStatus.PDF_MISSING.equals(status) && pdfRetryUntil != null && now.isBefore(pdfRetryUntil);
         }
     }
 
     /**
      * A lead as the import wants it stored; {@code pdf} may be null (then {@code status} says why).
      * {@code pdfFailure} ({@code transient}/{@code permanent}) and {@code pdfRetryUntil} only for {@code pdf_missing}.
+     * {@code consentValue} and {@code consentAt} (DIALFIRE_CONSENT_FIELD's value and the Dialfire transaction time it
+     * was read at) are null when consent is not checked; a null {@code consentAt} keeps the stored one of the same
+     * {@code $version} (a PDF retry knows no transaction).
      */
     public record LeadRecord(String dialfireId, String dialfireVersion, String contactJson, String plz,
                              String pdfUrl, String status, String statusReason, byte[] pdf,
-                             String pdfFailure, Instant pdfRetryUntil) {}
+                             String pdfFailure, Instant pdfRetryUntil, String consentValue, Instant consentAt) {}
 
     /** {@code leads.pdf_failure}: another try may help, or not. */
     public static final String PDF_TRANSIENT = "transient";
@@ -46,12 +52,12 @@ public class LeadRepository {
 
     public Optional<StoredLead> findByDialfireId(String dialfireId) {
         try {
-            return db.sql().sql("SELECT id, dialfire_version, status, pdf_retry_until FROM leads WHERE dialfire_id = ?")
+            return db.sql().sql("SELECT id, dialfire_version, status, pdf_retry_until, erased_at IS NOT NULL FROM leads WHERE dialfire_id = ?")
                     .param(dialfireId)
                     .query((rs, n) -> {
                         Timestamp retryUntil = rs.getTimestamp(4);
                         return new StoredLead(rs.getLong(1), rs.getString(2), rs.getString(3),
-                                retryUntil == null ? null : retryUntil.toInstant());
+                                retryUntil == null ? null : retryUntil.toInstant(), rs.getBoolean(5));
                     })
                     .optional();
         } catch (DataAccessException e) {
@@ -67,7 +73,7 @@ public class LeadRepository {
         String sql = """
                 SELECT contact::text FROM leads
                  WHERE status = 'pdf_missing' AND pdf_failure = 'transient' AND pdf_retry_until > now()
-                   AND updated_at < ?
+                   AND updated_at < ? AND erased_at IS NULL
                  ORDER BY updated_at LIMIT ?
                 """;
         try {
@@ -80,7 +86,7 @@ public class LeadRepository {
     /**
      * Inserts the lead with its PDF in one transaction, or refreshes it when it exists with another
      * {@code $version} and is not distributed yet, or (same {@code $version}) when it is parked
-     * {@code pdf_missing} within its retry period. Returns empty when the stored lead was left as it is.
+     * {@code pdf_missing} within its retry period; never an erased lead. Returns empty when the stored lead was left as it is.
      */
     public Optional<Saved> save(LeadRecord lead) {
         try {
@@ -98,8 +104,8 @@ public class LeadRepository {
     private Optional<Saved> upsertLead(LeadRecord lead) {
         String sql = """
                 INSERT INTO leads (dialfire_id, dialfire_version, contact, plz, pdf_url, status, status_reason,
-                                   pdf_failure, pdf_retry_until)
-                VALUES (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)
+                                   pdf_failure, pdf_retry_until, consent_value, consent_at)
+                VALUES (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (dialfire_id) DO UPDATE
                    SET dialfire_version = EXCLUDED.dialfire_version, contact = EXCLUDED.contact, plz = EXCLUDED.plz,
                        pdf_url = EXCLUDED.pdf_url, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
@@ -110,8 +116,13 @@ public class LeadRepository {
                            WHEN leads.status = 'pdf_missing' AND leads.dialfire_version = EXCLUDED.dialfire_version
                                THEN leads.pdf_retry_until
                            ELSE EXCLUDED.pdf_retry_until END,
+                       consent_value = EXCLUDED.consent_value,
+                       consent_at = COALESCE(EXCLUDED.consent_at,
+                           CASE WHEN leads.dialfire_version = EXCLUDED.dialfire_version THEN leads.consent_at END),
                        updated_at = now()
-                 WHERE leads.status IN ('pending', 'unroutable', 'pdf_missing', 'invalid')
+                 -- LeadStatus.REFRESHABLE; an erased lead is never imported again
+                 WHERE leads.status IN ('pending', 'unroutable', 'pdf_missing', 'invalid', 'no_consent')
+                   AND leads.erased_at IS NULL
                    AND (leads.dialfire_version <> EXCLUDED.dialfire_version
                         OR (leads.status = 'pdf_missing' AND leads.pdf_retry_until > now()))
                 RETURNING id, (xmax = 0) AS created
@@ -126,6 +137,8 @@ public class LeadRepository {
                 .param(lead.statusReason())
                 .param(lead.pdfFailure())
                 .param(lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()))
+                .param(lead.consentValue())
+                .param(lead.consentAt() == null ? null : Timestamp.from(lead.consentAt()))
                 .query((rs, n) -> new Saved(rs.getLong(1), rs.getBoolean(2)))
                 .optional();
     }

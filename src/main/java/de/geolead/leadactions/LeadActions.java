@@ -114,7 +114,7 @@ public class LeadActions {
      * Hands lead {@code leadId} to an agent by hand: a {@code manual} row, and the lead becomes {@code distributed}
      * (also an expired or unassigned one). The agent must pay, not be paused, not have a planned or manual mail of the
      * lead already (that is a resend) and cover the lead's PLZ by an active subscription unless {@code force}; the lead
-     * must not be parked and needs its PLZ and lead sheet. The monthly cap does not stop a hand-out by hand.
+     * must not be parked nor without consent ({@code no_consent}) and needs its PLZ and lead sheet. The monthly cap does not stop a hand-out by hand.
      */
     public NewMail assign(String leadId, Object request, ApiUser actor) {
         long lead = id(leadId, "lead");
@@ -128,6 +128,9 @@ public class LeadActions {
             Agent agent = agent(customer);
             if (locked.parked()) {
                 throw ApiProblem.conflict("lead " + lead + " is parked: unpark it first");
+            }
+            if (LeadStatus.NO_CONSENT.equals(locked.status())) {
+                throw ApiProblem.conflict("lead " + lead + " has no consent to be passed on (DIALFIRE_CONSENT_FIELD)");
             }
             if (!agent.paid()) {
                 throw ApiProblem.conflict("customer " + customer + " is " + agent.status() + ": only paid agents get leads");

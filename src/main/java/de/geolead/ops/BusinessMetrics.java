@@ -20,7 +20,8 @@ import java.sql.Timestamp;
 
 /**
  * Business metrics read from PostgreSQL at scrape time, so they are the same on every instance and survive
- * restarts: payment status changes, and when the import and the payment check last succeeded.
+ * restarts: payment status changes, leads erased by the retention, and when the import, the payment check and the
+ * retention last succeeded.
  * (Event counters such as leads imported or mails sent are counted in the routes with {@code micrometer:}.)
  */
 public final class BusinessMetrics {
@@ -43,6 +44,15 @@ public final class BusinessMetrics {
         Gauge.builder("geolead.payment.check.last.success", dataSource,
                         ds -> epochSeconds(db, "SELECT last_success_at FROM job_runs WHERE job = 'payment-check'"))
                 .description("When the daily payment check last completed, epoch seconds (0 = never)")
+                .baseUnit("seconds")
+                .register(registry);
+        FunctionCounter.builder("geolead.retention.erased", dataSource,
+                        ds -> number(db, "SELECT count(*) FROM leads WHERE erased_reason = 'retention'"))
+                .description("Leads whose homeowner data the retention erased (GEOLEAD_RETENTION after the last mail or parking)")
+                .register(registry);
+        Gauge.builder("geolead.retention.last.success", dataSource,
+                        ds -> epochSeconds(db, "SELECT last_success_at FROM job_runs WHERE job = 'data-retention'"))
+                .description("When the data retention last completed, epoch seconds (0 = never)")
                 .baseUnit("seconds")
                 .register(registry);
         Gauge.builder("geolead.stripe.events.failed", dataSource,

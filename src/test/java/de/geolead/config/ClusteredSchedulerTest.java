@@ -44,6 +44,7 @@ class ClusteredSchedulerTest {
     static final String IMPORT_CRON = "0 0 1 * * ?";
     static final String SWEEP_CRON = "0 7 * * * ?";
     static final String PAYMENT_CRON = "0 0 3 * * ?";
+    static final String RETENTION_CRON = "0 30 4 * * ?";
 
     @TempDir
     Path dataDir;
@@ -66,6 +67,7 @@ class ClusteredSchedulerTest {
         props.put("geolead.import.cron", IMPORT_CRON);
         props.put("geolead.sweep.cron", SWEEP_CRON);
         props.put("geolead.payment.check.cron", PAYMENT_CRON);
+        props.put("geolead.retention.cron", RETENTION_CRON);
         return props;
     }
 
@@ -98,13 +100,15 @@ class ClusteredSchedulerTest {
                     "dialfire-import", IMPORT_CRON,
                     "distribution-sweep", SWEEP_CRON,
                     "stripe-event-sweep", SWEEP_CRON,
-                    "payment-check", PAYMENT_CRON));
+                    "payment-check", PAYMENT_CRON,
+                    "data-retention", RETENTION_CRON));
             assertThat(db.row("SELECT time_zone_id FROM qrtz_cron_triggers WHERE trigger_name = 'payment-check'").get("time_zone_id"))
                     .isEqualTo("Europe/Berlin");
-            // one run at a time across the cluster everywhere; only the payment check is re-run after its node died
-            assertThat(db.count("SELECT count(*) FROM qrtz_job_details WHERE sched_name = 'geolead' AND is_nonconcurrent")).isEqualTo(4);
-            assertThat(db.rows("SELECT job_name FROM qrtz_job_details WHERE requests_recovery"))
-                    .containsExactly(Map.of("job_name", "payment-check"));
+            // one run at a time across the cluster everywhere; only the payment check and the retention are re-run after
+            // their node died
+            assertThat(db.count("SELECT count(*) FROM qrtz_job_details WHERE sched_name = 'geolead' AND is_nonconcurrent")).isEqualTo(5);
+            assertThat(db.rows("SELECT job_name FROM qrtz_job_details WHERE requests_recovery ORDER BY job_name"))
+                    .containsExactly(Map.of("job_name", "data-retention"), Map.of("job_name", "payment-check"));
             // this instance checked in to the cluster
             assertThat(db.count("SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = 'geolead' AND instance_name = ?",
                     scheduler.getSchedulerInstanceId())).isEqualTo(1);
@@ -159,8 +163,10 @@ class ClusteredSchedulerTest {
         Map<String, String> fewer = new LinkedHashMap<>();
         fewer.put("geolead.sweep.cron", SWEEP_CRON);
         try (LogCapture log = LogCapture.open(); RunningApp app = RunningApp.start(dataDir, fewer)) {
-            assertThat(storedCrons()).containsOnlyKeys("distribution-sweep");
-            assertThat(db.rows("SELECT job_name FROM qrtz_job_details")).containsExactly(Map.of("job_name", "distribution-sweep"));
+            // the retention always runs
+            assertThat(storedCrons()).containsOnlyKeys("distribution-sweep", "data-retention");
+            assertThat(db.rows("SELECT job_name FROM qrtz_job_details ORDER BY job_name"))
+                    .containsExactly(Map.of("job_name", "data-retention"), Map.of("job_name", "distribution-sweep"));
             for (String stale : new String[] {"renamed-before", "dialfire-import", "payment-check", "stripe-event-sweep"}) {
                 assertThat(log.linesContaining("removed the stale schedule geolead." + stale + " ")).as(stale).hasSize(1);
             }

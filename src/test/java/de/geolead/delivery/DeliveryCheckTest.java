@@ -106,6 +106,8 @@ class DeliveryCheckTest {
         for (String kind : new String[] {DeliveryCheck.PLANNED, DeliveryCheck.MANUAL, DeliveryCheck.RESEND}) {
             assertThat(DeliveryCheck.check(mail(kind, true, "paid", null, true, true, "parked"), WINDOW, OPEN))
                     .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "lead parked", null));
+            assertThat(DeliveryCheck.check(mail(kind, true, "paid", null, true, true, "no_consent"), WINDOW, OPEN))
+                    .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "no consent to pass the lead on", null));
             assertThat(DeliveryCheck.check(mail(kind, true, "unpaid", null, true, true, "distributed"), WINDOW, OPEN))
                     .as(kind).isEqualTo(new Verdict(Delivery.SKIPPED, "customer is unpaid at send time", null));
             assertThat(DeliveryCheck.check(mail(kind, true, "paid", null, true, false, "distributed"), WINDOW, OPEN))

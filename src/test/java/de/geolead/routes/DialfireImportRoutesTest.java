@@ -194,13 +194,16 @@ class DialfireImportRoutesTest {
     static final class Intake extends LeadIntake {
         final List<String> stored = Collections.synchronizedList(new ArrayList<>());
         final List<String> reasons = Collections.synchronizedList(new ArrayList<>());
+        /** Per contact id: the transaction time the route handed to plan (the consent time). */
+        final Map<String, String> transactionTimes = new java.util.concurrent.ConcurrentHashMap<>();
 
         Intake() {
             super(null, "plz", "pdf_url", Duration.ofHours(1), Clock.fixed(NOW, ZoneOffset.UTC));
         }
 
         @Override
-        public Plan plan(Map<String, Object> fields) {
+        public Plan plan(Map<String, Object> fields, Instant transactionAt) {
+            transactionTimes.put(String.valueOf(fields.get("$id")), String.valueOf(transactionAt));
             return new Plan(fields, FETCH_PDF, String.valueOf(fields.get("pdf_url")), null, Optional.empty(), false);
         }
 
@@ -250,6 +253,7 @@ class DialfireImportRoutesTest {
         PDF_HOST.reset();
         intake.stored.clear();
         intake.reasons.clear();
+        intake.transactionTimes.clear();
         watermarks.moves.clear();
     }
 
@@ -291,6 +295,8 @@ class DialfireImportRoutesTest {
         assertThat(FLAT_VIEW.requests).allSatisfy(r -> assertThat(r).containsEntry(Exchange.HTTP_METHOD, "POST"));
         // C2 is not ready: never stored; C3's sheet is missing: stored, parked, not published
         assertThat(intake.stored).containsExactlyInAnyOrder("C1", "C3");
+        // each contact's consent time is the fired time of its transaction on the feed page
+        assertThat(intake.transactionTimes).containsOnly(Map.entry("C1", "2026-11-28T11:00:00Z"), Map.entry("C3", "2026-11-28T11:00:00Z"));
         published.assertIsSatisfied();
         assertThat(watermarks.moves).containsExactly(
                 "page 2026-11-28T11:01:00Z", "page 2026-11-28T11:00:00Z", "run 2026-11-28T11:01:00Z");
