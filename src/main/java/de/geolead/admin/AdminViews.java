@@ -121,6 +121,8 @@ public final class AdminViews {
         model.put("hasMails", !list(lead.get("mails")).isEmpty());
         model.put("hasReturns", !list(lead.get("returns")).isEmpty());
         model.put("timeline", timeline);
+        // erased by the retention or at the homeowner's request (leads.erased_reason)
+        model.put("erasedWhy", "request".equals(lead.get("erasedReason")) ? "Löschantrag" : "Aufbewahrungsfrist abgelaufen");
         Object contact = lead.get("contact");
         if (contact instanceof Map<?, ?> fields) {
             List<Map<String, Object>> rows = new ArrayList<>();

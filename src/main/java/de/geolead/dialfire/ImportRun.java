@@ -34,6 +34,7 @@ public final class ImportRun {
     private final AtomicInteger unroutable = new AtomicInteger();
     private final AtomicInteger pdfMissing = new AtomicInteger();
     private final AtomicInteger invalid = new AtomicInteger();
+    private final AtomicInteger noConsent = new AtomicInteger();
 
     public ImportRun(Instant from, Instant to) {
         this(from, to, false);
@@ -61,6 +62,7 @@ public final class ImportRun {
     public int created() { return created.get(); }
     public int invalid() { return invalid.get(); }
     public int pdfMissing() { return pdfMissing.get(); }
+    public int noConsent() { return noConsent.get(); }
 
     /** Takes the next page: its transactions, and the cursor for the one after; its contacts follow. */
     void page(TransactionPage page) {
@@ -119,6 +121,8 @@ public final class ImportRun {
                 pdfMissing.incrementAndGet();
             } else if (LeadStatus.INVALID.equals(outcome.status())) {
                 invalid.incrementAndGet();
+            } else if (LeadStatus.NO_CONSENT.equals(outcome.status())) {
+                noConsent.incrementAndGet();
             }
         }
     }
@@ -127,6 +131,7 @@ public final class ImportRun {
         return "Dialfire import" + (rescan ? " (re-scan)" : "") + " " + DialfireApi.TIME.format(from) + " .. " + DialfireApi.TIME.format(to) + ": "
                 + pages + " page(s), " + transactions + " transaction(s), " + contacts + " contact(s), "
                 + notReady + " not ready; leads created " + created + ", refreshed " + refreshed + ", unchanged " + unchanged
-                + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing + ", invalid " + invalid;
+                + "; parked unroutable " + unroutable + ", pdf_missing " + pdfMissing + ", invalid " + invalid
+                + ", no_consent " + noConsent;
     }
 }

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,8 +19,9 @@ import java.util.Set;
  * <p>Types ({@code type} in the JSON) and where each comes from:
  * <ul>
  * <li>{@code imported}: {@code leads.created_at}, with the Dialfire contact id</li>
- * <li>{@code parked}: a lead the import could not route ({@code unroutable}, {@code pdf_missing}, {@code invalid};
- *     at {@code updated_at}, the last time the import stored it, with {@code status_reason}), or parked by hand ({@code audit_log} {@code lead.park})</li>
+ * <li>{@code parked}: a lead the import could not route ({@code unroutable}, {@code pdf_missing}, {@code invalid}) or
+ *     parked for want of consent ({@code no_consent}, DIALFIRE_CONSENT_FIELD); at {@code updated_at}, the last time the
+ *     import stored it, with {@code status_reason}; or parked by hand ({@code audit_log} {@code lead.park})</li>
  * <li>{@code unparked}: {@code audit_log} {@code lead.unpark}</li>
  * <li>{@code planned}: a mail the distribution planned (kind {@code planned}): agent, role, scheduled for</li>
  * <li>{@code assigned}: a manual hand-out (kind {@code manual}), actor = who asked</li>
@@ -36,6 +38,8 @@ import java.util.Set;
  * <li>{@code return_filed}, {@code return_approved}, {@code return_rejected}: {@code lead_returns} ({@code filed_at},
  *     {@code decided_at})</li>
  * <li>{@code manual_action}: any other {@code audit_log} row of the lead</li>
+ * <li>{@code erased}: its homeowner data was erased ({@code leads.erased_at}): "erased on DATE (retention)" or
+ *     "(data-subject request)"</li>
  * </ul>
  * The tables hold each mail's latest state: earlier attempts of a mail that was retried show as its attempt count,
  * and a lead that left an import status (a PDF fetched later) shows no {@code parked} event.
@@ -47,7 +51,7 @@ public final class LeadTimeline {
     /** The event types, in the order that breaks ties between events at the same instant. */
     public enum Type {
         IMPORTED, PARKED_AT_IMPORT, PLANNED, ASSIGNED, RESEND_REQUESTED, CLAIMED, RETRY_SCHEDULED, SENT, SKIPPED, FAILED,
-        UNASSIGNED, EXPIRED, RETURN_FILED, RETURN_APPROVED, RETURN_REJECTED, PARKED, UNPARKED, MANUAL_ACTION;
+        UNASSIGNED, EXPIRED, RETURN_FILED, RETURN_APPROVED, RETURN_REJECTED, PARKED, UNPARKED, MANUAL_ACTION, ERASED;
 
         /** The name in the JSON. */
         public String json() {
@@ -55,9 +59,15 @@ public final class LeadTimeline {
         }
     }
 
-    /** The lead row. */
+    /** The lead row; {@code erasedAt}/{@code erasedReason} ({@code retention}, {@code request}) null unless erased. */
     public record Lead(long id, String dialfireId, String status, String statusReason, Instant createdAt, Instant updatedAt,
-                       Instant unassignedSince) {
+                       Instant unassignedSince, Instant erasedAt, String erasedReason) {
+
+        /** A lead that was not erased. */
+        public Lead(long id, String dialfireId, String status, String statusReason, Instant createdAt, Instant updatedAt,
+                    Instant unassignedSince) {
+            this(id, dialfireId, status, statusReason, createdAt, updatedAt, unassignedSince, null, null);
+        }
     }
 
     /** A {@code lead_distributions} row (a mail) with its agent's name. */
@@ -75,7 +85,7 @@ public final class LeadTimeline {
     public record Audit(long id, Instant at, String actor, String action, String after) {
     }
 
-    static final Set<String> IMPORT_PARKED = Set.of("unroutable", "pdf_missing", "invalid");
+    static final Set<String> IMPORT_PARKED = Set.of("unroutable", "pdf_missing", "invalid", "no_consent");
     /** Audit actions whose story the mail and return rows tell already. */
     private static final Set<String> TOLD_ELSEWHERE = Set.of("lead.resend", "lead.assign");
 
@@ -117,6 +127,11 @@ public final class LeadTimeline {
         }
         if ("expired".equals(lead.status())) {
             add(lead.updatedAt(), Type.EXPIRED, lead.id(), "expired" + reason(lead.statusReason()), null, null, null, null);
+        }
+        if (lead.erasedAt() != null) {
+            add(lead.erasedAt(), Type.ERASED, lead.id(), "erased on " + lead.erasedAt().atZone(ZoneOffset.UTC).toLocalDate()
+                    + " (" + ("request".equals(lead.erasedReason()) ? "data-subject request" : lead.erasedReason()) + ")",
+                    null, null, null, null);
         }
     }
 

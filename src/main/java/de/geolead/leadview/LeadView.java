@@ -33,10 +33,16 @@ public final class LeadView {
                           long mailsSent) {
     }
 
-    /** A lead with its mails, returns and timeline. */
+    /**
+     * A lead with its mails, returns and timeline. {@code erasedAt}/{@code erasedReason} ({@code retention} or
+     * {@code request}): when and why its homeowner data was erased (the contact is then empty), null if not;
+     * {@code consentValue}/{@code consentAt}: DIALFIRE_CONSENT_FIELD's value and the Dialfire transaction time it was read
+     * at, null when consent was not checked.
+     */
     public record Detail(long id, String dialfireId, String status, String statusReason, String plz, String createdAt,
                          String updatedAt, Map<String, Object> contact, List<MailView> mails, List<ReturnView> returns,
-                         List<TimelineEvent> timeline) {
+                         List<TimelineEvent> timeline, String erasedAt, String erasedReason, String consentValue,
+                         String consentAt) {
     }
 
     /** A mail of the lead (a {@code lead_distributions} row). */
@@ -113,14 +119,17 @@ public final class LeadView {
     public Detail detail(String id) {
         long leadId = leadId(id);
         return db.inTransaction("Reading lead " + leadId, () -> {
-            record LeadRow(LeadTimeline.Lead lead, String plz, String contact) {
+            record LeadRow(LeadTimeline.Lead lead, String plz, String contact, String consentValue, Instant consentAt) {
             }
             LeadRow row = db.sql().sql("""
-                    SELECT id, dialfire_id, status, status_reason, plz, created_at, updated_at, unassigned_since, contact::text AS contact
+                    SELECT id, dialfire_id, status, status_reason, plz, created_at, updated_at, unassigned_since, contact::text AS contact,
+                           erased_at, erased_reason, consent_value, consent_at
                       FROM leads WHERE id = ?""").param(leadId)
                     .query((rs, n) -> new LeadRow(new LeadTimeline.Lead(rs.getLong("id"), rs.getString("dialfire_id"),
                             rs.getString("status"), rs.getString("status_reason"), instant(rs, "created_at"),
-                            instant(rs, "updated_at"), instant(rs, "unassigned_since")), rs.getString("plz"), rs.getString("contact")))
+                            instant(rs, "updated_at"), instant(rs, "unassigned_since"), instant(rs, "erased_at"),
+                            rs.getString("erased_reason")), rs.getString("plz"), rs.getString("contact"),
+                            rs.getString("consent_value"), instant(rs, "consent_at")))
                     .optional().orElseThrow(() -> ApiProblem.notFound("lead", leadId));
             List<LeadTimeline.Mail> mails = db.sql().sql("""
                     SELECT d.id, d.customer_id, c.name, d.kind, d.role, d.status, d.status_reason, d.requested_by, d.created_at,
@@ -149,7 +158,8 @@ public final class LeadView {
                     mails.stream().map(m -> new MailView(m.id(), m.customerId(), m.customerName(), m.role(), m.kind(), m.status(),
                             m.reason(), text(m.scheduledFor()), text(m.sentAt()), m.messageId(), m.attempts())).toList(),
                     returns.stream().map(r -> new ReturnView(r.id(), r.customerId(), r.reason(), r.status(), text(r.filedAt()))).toList(),
-                    LeadTimeline.of(lead, mails, returns, audit));
+                    LeadTimeline.of(lead, mails, returns, audit), text(lead.erasedAt()), lead.erasedReason(), row.consentValue(),
+                    text(row.consentAt()));
         });
     }
 

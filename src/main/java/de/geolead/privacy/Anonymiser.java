@@ -10,7 +10,8 @@ import de.geolead.db.Database;
  * notes of the lead's returns (agents and staff write homeowner details there). Kept: PLZ, dates, statuses, consent
  * value and time, the distribution history and the delivery receipts (no homeowner data in them). Mails of the lead
  * still {@code pending} are skipped ("lead erased"): nothing is sent after an erasure. {@code leads.erased_at}
- * blocks a re-import of the Dialfire contact.
+ * blocks a re-import of the Dialfire contact. {@code leads.updated_at} is left as it is: it is the time of the lead's
+ * last status change (its parking or expiry, which the timeline shows and the retention counts from).
  */
 public class Anonymiser {
 
@@ -38,7 +39,7 @@ public class Anonymiser {
         return db.inTransaction("Erasing lead " + leadId, () -> {
             int erased = db.sql().sql("""
                     UPDATE leads SET contact = '{}'::jsonb, contact_sealed = NULL, contact_key = NULL, pdf_url = NULL,
-                                     erased_at = now(), erased_reason = ?, updated_at = now()
+                                     erased_at = now(), erased_reason = ?
                      WHERE id = ? AND erased_at IS NULL
                     """).params(reason, leadId).update();
             if (erased == 0) {
