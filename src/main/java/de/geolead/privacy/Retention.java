@@ -92,9 +92,15 @@ public class Retention {
     private final JobRuns jobRuns;
     private final Duration retention;
     private final Clock clock;
+    private final int batch;
 
     /** @param retention GEOLEAD_RETENTION */
     public Retention(Database db, Anonymiser anonymiser, Duration retention, Clock clock) {
+        this(db, anonymiser, retention, clock, BATCH);
+    }
+
+    Retention(Database db, Anonymiser anonymiser, Duration retention, Clock clock, int batch) {
+        this.batch = batch;
         this.db = db;
         this.anonymiser = anonymiser;
         this.jobRuns = new JobRuns(db);
@@ -108,18 +114,18 @@ public class Retention {
         return new Run(now, now.minus(retention));
     }
 
-    /** The next (at most {@value #BATCH}) due lead ids after the last batch, in id order; empty at the end. */
+    /** The next (at most {@value #BATCH}, the batch size) due lead ids after the last batch, in id order; empty at the end. */
     public List<Long> nextBatch(Run run) {
         List<Long> ids;
         try {
             ids = db.sql().sql("SELECT l.id FROM leads l WHERE l.id > :after AND " + DUE + " ORDER BY l.id LIMIT :limit")
                     .param("after", run.after).param("now", Timestamp.from(run.now)).param("cutoff", Timestamp.from(run.cutoff))
-                    .param("limit", BATCH)
+                    .param("limit", batch)
                     .query(Long.class).list();
         } catch (org.springframework.dao.DataAccessException e) {
             throw Database.failure("Reading the leads due for retention", e);
         }
-        run.more = ids.size() == BATCH;
+        run.more = ids.size() == batch;
         if (!ids.isEmpty()) {
             run.after = ids.get(ids.size() - 1);
         }
