@@ -82,6 +82,19 @@ public class Retention {
             return more;
         }
 
+        /** A batch was read: the next one starts after its last id; only a full batch may have more behind it. */
+        public void batchRead(List<Long> ids, boolean full) {
+            more = full;
+            if (!ids.isEmpty()) {
+                after = ids.get(ids.size() - 1);
+            }
+        }
+
+        /** One lead handled: erased now, or no longer due when it came to it. */
+        public void counted(boolean erasedIt) {
+            (erasedIt ? erased : notDue).incrementAndGet();
+        }
+
         public Summary summary() {
             return new Summary(erased.get(), failed.get(), notDue.get(), cutoff);
         }
@@ -125,10 +138,7 @@ public class Retention {
         } catch (org.springframework.dao.DataAccessException e) {
             throw Database.failure("Reading the leads due for retention", e);
         }
-        run.more = ids.size() == batch;
-        if (!ids.isEmpty()) {
-            run.after = ids.get(ids.size() - 1);
-        }
+        run.batchRead(ids, ids.size() == batch);
         return ids;
     }
 
@@ -143,11 +153,9 @@ public class Retention {
                     .query(Long.class).optional().isPresent();
             return due && anonymiser.erase(leadId, Anonymiser.RETENTION);
         });
+        run.counted(erased);
         if (erased) {
-            run.erased.incrementAndGet();
             LOG.info("Lead {} erased by retention (last mail or parking before {})", leadId, run.cutoff);
-        } else {
-            run.notDue.incrementAndGet();
         }
         return erased;
     }

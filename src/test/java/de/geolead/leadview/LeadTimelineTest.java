@@ -98,4 +98,32 @@ class LeadTimelineTest {
         assertThat(LeadTimeline.of(new LeadTimeline.Lead(7, "DF7", "parked", "held back", at(0), at(1), null),
                 List.of(), List.of(), List.of())).extracting(TimelineEvent::type).containsExactly("imported", "parked");
     }
+
+    @Test
+    void anErasedLeadShowsWhenAndWhyAndAConsentParkingShowsAsParked() {
+        LeadTimeline.Lead erased = new LeadTimeline.Lead(8, "DF8", "distributed", null, at(0), at(5), null,
+                Instant.parse("2027-05-20T02:30:00Z"), "retention");
+        List<TimelineEvent> events = LeadTimeline.of(erased,
+                List.of(mail(41, 7, "planned", "only", "sent", null, at(0), at(0), at(0), at(1), null, at(1), 1)), List.of(), List.of());
+        assertThat(events).extracting(TimelineEvent::type).containsExactly("imported", "planned", "claimed", "sent", "erased");
+        assertThat(events.get(4).text()).isEqualTo("erased on 2027-05-20 (retention)");
+        assertThat(events.get(4).at()).isEqualTo("2027-05-20T02:30:00Z");
+        assertThat(LeadTimeline.of(new LeadTimeline.Lead(9, "DF9", "pending", null, at(0), at(0), null, at(3), "request"),
+                List.of(), List.of(), List.of())).extracting(TimelineEvent::type, TimelineEvent::text)
+                .containsExactly(tuple("imported", "imported from Dialfire contact DF9"),
+                        tuple("erased", "erased on 2026-11-20 (data-subject request)"));
+        assertThat(LeadTimeline.of(new LeadTimeline.Lead(10, "DF10", "no_consent", "no consent: field 'einwilligung' is empty",
+                at(0), at(0), null), List.of(), List.of(), List.of()))
+                .extracting(TimelineEvent::type, TimelineEvent::text)
+                .containsExactly(tuple("imported", "imported from Dialfire contact DF10"),
+                        tuple("parked", "parked at import (no_consent): no consent: field 'einwilligung' is empty"));
+    }
+
+    @Test
+    void everyTypeHasItsJsonName() {
+        assertThat(java.util.Arrays.stream(LeadTimeline.Type.values()).map(LeadTimeline.Type::json)).containsExactly(
+                "imported", "parked", "planned", "assigned", "resend_requested", "claimed", "retry_scheduled", "sent", "skipped",
+                "failed", "unassigned", "expired", "return_filed", "return_approved", "return_rejected", "parked", "unparked",
+                "manual_action", "erased");
+    }
 }
