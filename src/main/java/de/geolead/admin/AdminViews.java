@@ -38,7 +38,7 @@ public final class AdminViews {
     private static final Set<String> TIMES = Set.of("createdAt", "updatedAt", "scheduledFor", "sentAt", "at", "filedAt",
             "decidedAt", "pausedUntil", "lastPaymentDate", "currentPeriodEnd");
     static final List<String> LEAD_STATUSES = List.of("pending", "distributed", "unassigned", "expired", "parked",
-            "unroutable", "pdf_missing", "invalid");
+            "unroutable", "pdf_missing", "invalid", "no_consent");
     private static final Map<String, String> REASONS = Map.of(
             "no_request", "Keine Anfrage gestellt",
             "unreachable", "Nicht erreichbar",

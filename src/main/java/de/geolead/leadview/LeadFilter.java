@@ -21,9 +21,12 @@ import java.util.regex.Pattern;
  */
 public record LeadFilter(String status, String plzPrefix, Instant from, Instant toExclusive, int limit, LeadCursor after) {
 
-    /** Every value of {@code leads.status}; 'parked' = kept out of distribution by hand (migration V11). */
+    /**
+     * Every value of {@code leads.status}; 'parked' = kept out of distribution by hand (migration V11), 'no_consent' =
+     * without consent in DIALFIRE_CONSENT_FIELD (V14).
+     */
     public static final List<String> STATUSES = List.of(LeadStatus.PENDING, LeadStatus.DISTRIBUTED, LeadStatus.UNASSIGNED,
-            LeadStatus.EXPIRED, LeadStatus.UNROUTABLE, LeadStatus.PDF_MISSING, LeadStatus.INVALID, "parked");
+            LeadStatus.EXPIRED, LeadStatus.UNROUTABLE, LeadStatus.PDF_MISSING, LeadStatus.INVALID, "parked", LeadStatus.NO_CONSENT);
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 200;
 

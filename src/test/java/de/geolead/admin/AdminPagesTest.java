@@ -87,6 +87,17 @@ class AdminPagesTest {
     }
 
     @Test
+    void anErasedLeadShowsWhenAndWhyItsConsentAndNoContact() {
+        db.update("UPDATE leads SET consent_value = 'ja', consent_at = '2026-11-01T10:00:00Z' WHERE id = ?", lead);
+        new de.geolead.privacy.Anonymiser(new de.geolead.db.Database(db.dataSource())).erase(lead, "retention");
+        AdminBrowser.Page page = loggedIn(ApiClient.VIEWER).get("/admin/leads/" + lead);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.html()).contains("<dt>Einwilligung</dt><dd><code>ja</code> (Dialfire, 2026-11-01", "<dt>Gelöscht</dt>",
+                "(Aufbewahrungsfrist abgelaufen): Kontaktdaten und Lead-Blatt gelöscht", "<code class=\"type\">erased</code>")
+                .doesNotContain("<h2>Kontakt</h2>", "Erika");
+    }
+
+    @Test
     void aBadSearchShowsTheApisDetailWith400AndTheSearchEscaped() {
         AdminBrowser browser = loggedIn(ApiClient.ADMIN);
         AdminBrowser.Page page = browser.get("/admin/leads?plz=" + java.net.URLEncoder.encode("\"><b>x</b>", java.nio.charset.StandardCharsets.UTF_8));

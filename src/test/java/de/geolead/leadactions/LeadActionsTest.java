@@ -225,6 +225,10 @@ class LeadActionsTest {
 
         db.update("UPDATE leads SET status = 'parked' WHERE id = ?", lead);
         assertProblem(refused(() -> actions.assign(id, new Requests.Assign(agent, true), ADMIN)), 409, "lead " + lead + " is parked: unpark it first");
+        // with its PLZ and lead sheet, but the homeowner did not consent (DIALFIRE_CONSENT_FIELD)
+        db.update("UPDATE leads SET status = 'no_consent' WHERE id = ?", lead);
+        assertProblem(refused(() -> actions.assign(id, new Requests.Assign(agent, true), ADMIN)), 409,
+                "lead " + lead + " has no consent to be passed on (DIALFIRE_CONSENT_FIELD)");
         db.update("UPDATE leads SET status = 'expired' WHERE id = ?", lead);
 
         db.update("DELETE FROM lead_pdfs WHERE lead_id = ?", lead);

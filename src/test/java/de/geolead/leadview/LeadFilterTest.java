@@ -41,7 +41,7 @@ class LeadFilterTest {
 
     @Test
     void badValuesAreBadRequestsNamingTheParameter() {
-        assertBad(() -> LeadFilter.of("sent", null, null, null, null, null, BERLIN), "status must be one of pending, distributed, unassigned, expired, unroutable, pdf_missing, invalid, parked");
+        assertBad(() -> LeadFilter.of("sent", null, null, null, null, null, BERLIN), "status must be one of pending, distributed, unassigned, expired, unroutable, pdf_missing, invalid, parked, no_consent");
         assertBad(() -> LeadFilter.of("PENDING", null, null, null, null, null, BERLIN), "status must be one of");
         for (String plz : new String[] {"8011a", "123456", "80%", "_", " 80", "1,2"}) {
             assertBad(() -> LeadFilter.of(null, plz, null, null, null, null, BERLIN), "plz must be 1 to 5 digits");

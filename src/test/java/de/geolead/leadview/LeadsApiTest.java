@@ -201,7 +201,7 @@ class LeadsApiTest {
     void badQueriesAre400WithTheReason() {
         lead("80331", "pending", Instant.parse("2026-03-09T10:00:00Z"));
         Map<String, String> refusals = Map.of(
-                "status=sent", "status must be one of pending, distributed, unassigned, expired, unroutable, pdf_missing, invalid, parked",
+                "status=sent", "status must be one of pending, distributed, unassigned, expired, unroutable, pdf_missing, invalid, parked, no_consent",
                 "plz=80a", "plz must be 1 to 5 digits",
                 "plz=801155", "plz must be 1 to 5 digits",
                 "from=2026-02-30", "from must be an ISO date",
