@@ -243,4 +243,22 @@ class RetentionAndConsentTest {
         assertThat(lead(mailed).get("updated_at")).isEqualTo(mailedBefore.get("updated_at"));
         assertThat(sent(mailed)).isEqualTo(1);
     }
+
+    @Test
+    void anErasedLeadWaitingForItsPdfIsNotTriedAgain() {
+        long lead = data.lead("10115", "Berlin");
+        db.update("UPDATE leads SET status = 'pdf_missing', pdf_failure = 'transient', pdf_retry_until = now() + interval '1 day', "
+                + "updated_at = now() - interval '1 hour' WHERE id = ?", lead);
+        new Anonymiser(new de.geolead.db.Database(db.dataSource())).erase(lead, Anonymiser.REQUEST);
+
+        // its stored contact is '{}' now: tried again, it would fail the retries ("contact without $id")
+        try (LogCapture log = LogCapture.open()) {
+            app.runImportExpectingSuccess();
+            assertThat(log.linesWithExceptions()).noneMatch(line -> line.startsWith("ERROR") || line.contains("without $id"));
+        }
+
+        assertThat(db.row("SELECT contact::text AS c, status FROM leads WHERE id = ?", lead))
+                .containsEntry("c", "{}").containsEntry("status", "pdf_missing");
+        assertThat(db.count("SELECT count(*) FROM lead_pdfs WHERE lead_id = ?", lead)).isZero();
+    }
 }
