@@ -49,6 +49,7 @@ import de.geolead.returns.ReturnDesk;
 import de.geolead.returns.ReturnLinkPages;
 import de.geolead.returns.ReturnLinks;
 import de.geolead.returns.StripeCredits;
+import de.geolead.subjects.DataSubjects;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -247,8 +248,12 @@ public class GeoleadConfiguration implements CamelConfiguration {
      * retention and data-subject requests share.
      */
     private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database) {
-        registry.bind("leadContents", new LeadContents(database));
-        registry.bind("anonymiser", new Anonymiser(database));
+        LeadContents leadContents = new LeadContents(database);
+        Anonymiser anonymiser = new Anonymiser(database);
+        registry.bind("leadContents", leadContents);
+        registry.bind("anonymiser", anonymiser);
+        // data-subject requests (POST /api/data-subjects/export|erasure); AuditLog holds no state, so its own instance
+        registry.bind("dataSubjects", new DataSubjects(database, leadContents, anonymiser, new AuditLog(database), Clock.systemUTC()));
     }
 
     /**
