@@ -2,6 +2,8 @@ package de.geolead.lead;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.geolead.privacy.LeadContents;
+import de.geolead.privacy.UnreadableLeadData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +59,16 @@ public class LeadIntake {
     private final String pdfField;
     private final Duration pdfRetryFor;
     private final Clock clock;
+    private final LeadContents contents;
 
     public LeadIntake(LeadRepository leads, String plzField, String pdfField, Duration pdfRetryFor, Clock clock) {
+        this(leads, plzField, pdfField, pdfRetryFor, clock, new LeadContents(null));
+    }
+
+    /** @param contents how the PDF retry reads the stored contacts (sealed or plain) */
+    public LeadIntake(LeadRepository leads, String plzField, String pdfField, Duration pdfRetryFor, Clock clock,
+                      LeadContents contents) {
+        this.contents = contents;
         this.leads = leads;
         this.plzField = plzField;
         this.pdfField = pdfField;
@@ -125,13 +135,13 @@ public class LeadIntake {
      */
     public List<Map<String, Object>> dueForPdfRetry(Instant runStart) {
         List<Map<String, Object>> contacts = new ArrayList<>();
-        for (String json : leads.dueForPdfRetry(runStart, PDF_RETRIES_PER_RUN)) {
+        for (LeadRepository.StoredContact stored : leads.dueForPdfRetry(runStart, PDF_RETRIES_PER_RUN, contents.readableKeys())) {
             try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = JSON.readValue(json, Map.class);
-                contacts.add(fields);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("A stored contact is not JSON", e);
+                contacts.add(contents.contact(stored.leadId(), stored.contactJson(), stored.sealed(), stored.keyId()));
+            } catch (UnreadableLeadData e) {
+                // this lead alone: the others are retried
+                LOG.warn("Lead {} parked pdf_missing: its PDF is not fetched again, its contact cannot be read: {}",
+                        stored.leadId(), e.getMessage());
             }
         }
         return contacts;
