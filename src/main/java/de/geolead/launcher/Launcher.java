@@ -2,7 +2,7 @@ package de.geolead.launcher;
 
 import de.geolead.GeoleadApplication;
 import de.geolead.api.ApiTokens;
-import de.geolead.privacy.DataKeyRotation;
+import de.geolead.config.DataKeysCommand;
 import de.geolead.sandbox.Sandbox;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +13,7 @@ import java.util.Arrays;
  * {@code java -jar geolead.jar sandbox [--duration=90s]} the whole pipeline against stand-ins ({@link Sandbox}),
  * {@code java -jar geolead.jar api-token NAME ROLE TOKEN} prints a line of the operations API's tokens file ({@link ApiTokens}),
  * {@code java -jar geolead.jar rotate-data-keys} seals stored contacts and PDFs again with the current key of
- * GEOLEAD_DATA_KEYS ({@link DataKeyRotation}).
+ * GEOLEAD_DATA_KEYS ({@link DataKeysCommand}).
  * The only class that knows both, so that the application does not depend on the sandbox.
  */
 public final class Launcher {
@@ -30,7 +30,7 @@ public final class Launcher {
             System.exit(ApiTokens.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args.length > 0 && ROTATE_DATA_KEYS.equals(args[0])) {
-            System.exit(DataKeyRotation.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            System.exit(DataKeysCommand.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         String[] sandboxArgs = sandboxArgs(args);
         if (sandboxArgs == null) {

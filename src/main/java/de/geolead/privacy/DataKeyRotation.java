@@ -1,10 +1,7 @@
 package de.geolead.privacy;
 
-import de.geolead.config.GeoleadSettings;
-import de.geolead.config.StandaloneDatabase;
 import de.geolead.db.Database;
 
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -22,8 +19,8 @@ import java.util.stream.Collectors;
  * alone. A row that cannot be opened (its key is not configured, altered bytes) is counted unreadable with its lead id
  * and left as it is. Running it again changes nothing once every row is under the current key (idempotent).
  *
- * <p>Exit codes: 0 every row is under the current key, 1 some are not (unreadable, or written meanwhile under another
- * key: run again), 2 bad usage or configuration (no keys, malformed keys, no database).
+ * <p>{@link Result#exitCode()}: 0 every row is under the current key, 1 some are not (unreadable, or written meanwhile
+ * under another key: run again). The command around it is {@code de.geolead.config.DataKeysCommand}.
  */
 public final class DataKeyRotation {
 
@@ -68,47 +65,6 @@ public final class DataKeyRotation {
         this.cipher = cipher;
         this.contents = new LeadContents(db, cipher);
         this.batch = batch;
-    }
-
-    /** The command: usage, settings and database, the run, its lines; returns the exit code. */
-    public static int command(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 0) {
-            err.println("usage: java -jar geolead.jar rotate-data-keys   (GEOLEAD_DATA_KEYS and the database settings as for a start)");
-            return 2;
-        }
-        GeoleadSettings settings;
-        try {
-            settings = StandaloneDatabase.settings();
-        } catch (RuntimeException e) {
-            err.println("rotate-data-keys: the settings cannot be read: " + e.getMessage());
-            return 2;
-        }
-        return command(settings, out, err);
-    }
-
-    /** The command with the settings given (a test's). */
-    public static int command(GeoleadSettings settings, PrintStream out, PrintStream err) {
-        DataKeys keys;
-        try {
-            keys = DataKeys.parse(settings.dataKeys());
-        } catch (IllegalArgumentException e) {
-            err.println("rotate-data-keys: " + e.getMessage());
-            return 2;
-        }
-        if (!keys.enabled()) {
-            err.println("rotate-data-keys: " + DataKeys.VARIABLE + " is not set: there is no key to rotate to "
-                    + "(put the new key first: newid:<openssl rand -base64 32>,oldid:<old key>)");
-            return 2;
-        }
-        try (StandaloneDatabase database = StandaloneDatabase.open(settings)) {
-            out.println("rotate-data-keys: sealing with key '" + keys.currentId() + "', reading with " + keys.ids());
-            Result result = new DataKeyRotation(database.database(), new DataCipher(keys), BATCH).run();
-            result.lines().forEach(out::println);
-            return result.exitCode();
-        } catch (RuntimeException e) {
-            err.println("rotate-data-keys: " + e.getMessage());
-            return 2;
-        }
     }
 
     public Result run() {
