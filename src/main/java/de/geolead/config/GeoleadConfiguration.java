@@ -134,6 +134,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         GeoleadSettings settings = GeoleadSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(""));
         LOG.info("Geolead configuration: {}", settings.describe());
+        // a malformed GEOLEAD_DATA_KEYS stops the start before the database and broker are opened
+        DataKeys.parse(settings.dataKeys());
 
         Infrastructure infrastructure = Infrastructure.open(settings);
         // a context service: stopped after the routes, so consumers never outlive their broker or database
