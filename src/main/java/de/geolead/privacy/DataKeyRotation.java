@@ -82,7 +82,8 @@ public final class DataKeyRotation {
         return new Result(current, contacts, contactsCurrent, pdfs, pdfsCurrent, unreadable, changed[0], remaining);
     }
 
-    private record Contact(long id, String json, byte[] sealed, String keyId) {
+    /** A lead's contact columns as read. */
+    record Contact(long id, String json, byte[] sealed, String keyId) {
     }
 
     private long contacts(String current, SortedSet<Long> unreadable, long[] changed) {
@@ -129,8 +130,8 @@ public final class DataKeyRotation {
         }
     }
 
-    /** Seals {@code json} with the current key, if the row still holds what was read. */
-    private boolean resealContact(Contact read, String json) {
+    /** Seals {@code json} with the current key, if the row still holds what was read; false if it changed meanwhile. */
+    boolean resealContact(Contact read, String json) {
         byte[] sealed = cipher.seal(read.id(), DataCipher.Purpose.CONTACT, json.getBytes(StandardCharsets.UTF_8));
         String set = "UPDATE leads SET contact = '{}'::jsonb, contact_sealed = ?, contact_key = ? WHERE id = ? AND erased_at IS NULL ";
         int updated = read.keyId() == null
