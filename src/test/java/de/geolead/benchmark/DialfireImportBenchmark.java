@@ -62,6 +62,7 @@ class DialfireImportBenchmark {
             }
             System.out.printf("BENCHMARK import (encryption off/on): %.1f/s vs %.1f/s, ratio %.2f (%d contacts, %d-byte PDFs)%n",
                     off, on, on / off, contacts, pdfBytes);
+            sealingRate(pdfBytes);
         }
     }
 
@@ -90,5 +91,25 @@ class DialfireImportBenchmark {
                     mode, contacts, pdfBytes, seconds, contacts / seconds, heapMb);
             return contacts / seconds;
         }
+    }
+
+    /** The crypto alone, without database and broker: seal and open a PDF of {@code pdfBytes}, one thread, for 2 s. */
+    private static void sealingRate(int pdfBytes) {
+        de.geolead.privacy.DataCipher cipher = new de.geolead.privacy.DataCipher(de.geolead.privacy.DataKeys.parse(KEYS));
+        byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "10115"), pdfBytes);
+        String keyId = cipher.currentKeyId();
+        for (int i = 0; i < 2000; i++) {
+            cipher.open(i, de.geolead.privacy.DataCipher.Purpose.PDF, keyId, cipher.seal(i, de.geolead.privacy.DataCipher.Purpose.PDF, pdf));
+        }
+        long count = 0;
+        long start = System.nanoTime();
+        long until = start + 2_000_000_000L;
+        while (System.nanoTime() < until) {
+            cipher.open(count, de.geolead.privacy.DataCipher.Purpose.PDF, keyId, cipher.seal(count, de.geolead.privacy.DataCipher.Purpose.PDF, pdf));
+            count++;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("BENCHMARK sealing: %.0f PDFs of %d bytes sealed and opened per second (one thread, %.1f µs each)%n",
+                count / seconds, pdf.length, seconds * 1e6 / count);
     }
 }

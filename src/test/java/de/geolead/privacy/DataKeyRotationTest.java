@@ -107,6 +107,21 @@ class DataKeyRotationTest {
         assertThat(text(out)).contains("contacts:    2 resealed, 1 already under 'k2'", "unreadable:  0 lead(s)");
     }
 
+    /** As {@code java -jar geolead.jar rotate-data-keys} runs it: settings from application.properties, -D and the environment. */
+    @Test
+    void theCommandReadsItsSettingsAsAStartDoes() {
+        long lead = sealedLead(K1, "DF-CMD", "10115", null);
+        Map<String, String> properties = settings(K2 + "," + K1);
+        properties.forEach(System::setProperty);
+        try {
+            assertThat(DataKeysCommand.command(new String[0], new PrintStream(out, true), new PrintStream(err, true))).as(text(err)).isZero();
+        } finally {
+            properties.keySet().forEach(System::clearProperty);
+        }
+        assertThat(text(out)).contains("sealing with key 'k2', reading with [k2, k1]", "contacts:    1 resealed");
+        assertThat(db.row("SELECT contact_key FROM leads WHERE id = ?", lead).get("contact_key")).isEqualTo("k2");
+    }
+
     /** An instance stores a newer contact between the rotation's read and its write: the newer one stays. */
     @Test
     void aContactChangedAfterItWasReadIsNotOverwrittenWithTheOldOne() {
