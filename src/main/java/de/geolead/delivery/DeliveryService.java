@@ -7,6 +7,8 @@ import de.geolead.privacy.UnreadableLeadData;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 
 import java.sql.ResultSet;
@@ -41,7 +43,7 @@ import java.util.function.Supplier;
  */
 public class DeliveryService {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeliveryService.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
     /** The homeowner fields a mail shows, as Dialfire names them. */
     private static final List<String> LEAD_FIELDS = List.of("anrede", "vorname", "nachname", "strasse", "plz", "ort",
             "$phone", "telefon", "email", "objektart", "wohnflaeche", "$comment");

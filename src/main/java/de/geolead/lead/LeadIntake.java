@@ -61,6 +61,7 @@ public class LeadIntake {
     private final Clock clock;
     private final LeadContents contents;
 
+    /** Reads stored contacts plain only (no GEOLEAD_DATA_KEYS). */
     public LeadIntake(LeadRepository leads, String plzField, String pdfField, Duration pdfRetryFor, Clock clock) {
         this(leads, plzField, pdfField, pdfRetryFor, clock, new LeadContents(null));
     }
@@ -131,7 +132,9 @@ public class LeadIntake {
     /**
      * The stored contacts (flat fields) of leads parked {@code pdf_missing} for a transient reason within
      * {@code GEOLEAD_PDF_RETRY_FOR}, not tried since {@code runStart} (not twice in one run); storing them
-     * again ({@link #plan}, {@link #store}) fetches their PDF again.
+     * again ({@link #plan}, {@link #store}) fetches their PDF again. A contact that cannot be read (sealed with a key
+     * GEOLEAD_DATA_KEYS does not hold, altered) is left out: leads under a key not configured are not even selected,
+     * one that does not open is named in a WARN line.
      */
     public List<Map<String, Object>> dueForPdfRetry(Instant runStart) {
         List<Map<String, Object>> contacts = new ArrayList<>();

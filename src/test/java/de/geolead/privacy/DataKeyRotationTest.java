@@ -176,6 +176,18 @@ class DataKeyRotationTest {
         assertThat(text(out)).isEmpty();
     }
 
+    /** Without GEOLEAD_DB_URL the command starts the embedded database itself; one never migrated is refused. */
+    @Test
+    void theEmbeddedDatabaseIsOpenedByTheCommandAndAnOldSchemaIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir) {
+        Map<String, String> embedded = new HashMap<>();
+        embedded.put("geolead.data.dir", dataDir.toString());
+        embedded.put("geolead.data.keys", K2);
+
+        assertThat(DataKeysCommand.command(GeoleadSettings.from(embedded::get), new PrintStream(out), new PrintStream(err))).isEqualTo(2);
+        assertThat(text(err)).contains("The database schema is not current", "start this version of Geolead once first");
+        assertThat(dataDir.resolve("postgres")).isDirectory();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private int command(String keys) {
