@@ -130,6 +130,8 @@ public final class AdminViews {
             model.put("contact", rows);
             model.put("hasContact", !rows.isEmpty());
         }
+        // the contact cannot be read (its key is not in GEOLEAD_DATA_KEYS): the reason, ids only
+        model.put("contactProblem", lead.get("contactProblem"));
         return AdminAnswer.page(200, render("lead", model));
     }
 

@@ -37,4 +37,26 @@ public final class Requests {
     /** {@code POST /api/returns/{id}/approve|reject}: {@code force} = approve above GEOLEAD_RETURN_MAX_RATE. */
     public record Decision(Boolean force, String note) {
     }
+
+    /** {@code POST /api/data-subjects/export}: the homeowner's phone number and/or e-mail address (at least one). */
+    public record DataSubject(String phone, String email) {
+        /** Never the values (a body may reach a debug line). */
+        @Override
+        public String toString() {
+            return "DataSubject[phone " + (phone == null ? "absent" : "given") + ", email " + (email == null ? "absent" : "given") + "]";
+        }
+    }
+
+    /**
+     * {@code POST /api/data-subjects/erasure}: the homeowner's phone number and/or e-mail address (at least one) and an
+     * optional {@code reference} of the request (a ticket number), kept in the audit log.
+     */
+    public record DataSubjectErasure(String phone, String email, String reference) {
+        /** Never the values (a body may reach a debug line). */
+        @Override
+        public String toString() {
+            return "DataSubjectErasure[phone " + (phone == null ? "absent" : "given") + ", email "
+                    + (email == null ? "absent" : "given") + ", reference " + reference + "]";
+        }
+    }
 }

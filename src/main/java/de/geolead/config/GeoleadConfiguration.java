@@ -41,7 +41,10 @@ import de.geolead.distribution.MonthlyCap;
 import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.privacy.Anonymiser;
+import de.geolead.privacy.DataCipher;
+import de.geolead.privacy.DataKeys;
 import de.geolead.privacy.LeadContents;
+import de.geolead.privacy.LeadSealer;
 import de.geolead.privacy.Retention;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
@@ -50,6 +53,7 @@ import de.geolead.returns.ReturnDesk;
 import de.geolead.returns.ReturnLinkPages;
 import de.geolead.returns.ReturnLinks;
 import de.geolead.returns.StripeCredits;
+import de.geolead.subjects.DataSubjects;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
@@ -132,6 +136,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         GeoleadSettings settings = GeoleadSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(""));
         LOG.info("Geolead configuration: {}", settings.describe());
+        // a malformed GEOLEAD_DATA_KEYS stops the start before the database and broker are opened
+        DataKeys.parse(settings.dataKeys());
 
         Infrastructure infrastructure = Infrastructure.open(settings);
         // a context service: stopped after the routes, so consumers never outlive their broker or database
@@ -165,7 +171,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("deliveryService", new DeliveryService(database, window,
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC(),
                 new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease()),
-                returnLinks));
+                returnLinks, registry.lookupByNameAndType("leadContents", LeadContents.class)));
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure, stripeClient);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
@@ -202,7 +208,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /** Reading leads through the operations API (GET /api/leads, GET /api/leads/{id}): bean leadView. */
     private static void configureLeadView(Registry registry, GeoleadSettings settings, Database database) {
-        registry.bind("leadView", new LeadView(database, settings.deliveryZone()));
+        registry.bind("leadView", new LeadView(database, settings.deliveryZone(), registry.lookupByNameAndType("leadContents", LeadContents.class)));
     }
 
     /** The operations API's actions on one lead: resend, assign, park, unpark (de.geolead.leadactions). */
@@ -245,12 +251,25 @@ public class GeoleadConfiguration implements CamelConfiguration {
 
     /**
      * Data protection (issue 13, package de.geolead.privacy): the read path of homeowner data and the erasure that
-     * retention and data-subject requests share; the retention (routes/data-protection.camel.yaml, bean retention).
+     * retention and data-subject requests share; the keys the contact and the PDF are sealed with (a malformed
+     * GEOLEAD_DATA_KEYS stops the start, one WARN per start without it); the retention (routes/data-protection.camel.yaml).
      */
     private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database) {
-        registry.bind("leadContents", new LeadContents(database));
+        DataCipher cipher = new DataCipher(DataKeys.parse(settings.dataKeys()));
+        if (cipher.enabled()) {
+            LOG.info("Contacts and lead sheets are stored encrypted (AES-256-GCM) with key '{}'; keys read: {}",
+                    cipher.currentKeyId(), cipher.keys().ids());
+        } else {
+            LOG.warn("Contacts and lead sheets are stored UNENCRYPTED: set GEOLEAD_DATA_KEYS (keyid:base64key, a key from "
+                    + "'openssl rand -base64 32') to encrypt them at rest");
+        }
+        LeadContents leadContents = new LeadContents(database, cipher);
         Anonymiser anonymiser = new Anonymiser(database);
+        registry.bind("leadSealer", new LeadSealer(database, cipher));
+        registry.bind("leadContents", leadContents);
         registry.bind("anonymiser", anonymiser);
+        // data-subject requests (POST /api/data-subjects/export|erasure); AuditLog holds no state, so its own instance
+        registry.bind("dataSubjects", new DataSubjects(database, leadContents, anonymiser, new AuditLog(database), Clock.systemUTC()));
         registry.bind("retention", new Retention(database, anonymiser, settings.retention(), Clock.systemUTC()));
     }
 
@@ -267,8 +286,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("dialfireImport", new DialfireImport(new ImportWatermarks(db),
                 settings.dialfireTasks(), settings.importLookback(), settings.importOverlap(), settings.importRescan(), settings.importRescanEvery(), settings.importPageSize(),
                 Clock.systemUTC()));
-        registry.bind("leadIntake", new LeadIntake(new LeadRepository(db), settings.dialfirePlzField(), settings.dialfirePdfField(),
-                settings.dialfireConsentField(), settings.pdfRetryFor(), Clock.systemUTC()));
+        registry.bind("leadIntake", new LeadIntake(new LeadRepository(db, registry.lookupByNameAndType("leadSealer", LeadSealer.class)),
+                settings.dialfirePlzField(), settings.dialfirePdfField(), settings.dialfireConsentField(), settings.pdfRetryFor(),
+                Clock.systemUTC(), registry.lookupByNameAndType("leadContents", LeadContents.class)));
         registry.bind("importWorkers", context.getExecutorServiceManager()
                 .newFixedThreadPool(GeoleadConfiguration.class, "dialfire-import", settings.importWorkers()));
 

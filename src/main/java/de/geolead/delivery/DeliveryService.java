@@ -1,15 +1,16 @@
 package de.geolead.delivery;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import de.geolead.db.Database;
 import de.geolead.distribution.DeliveryWindow;
+import de.geolead.privacy.LeadContents;
+import de.geolead.privacy.UnreadableLeadData;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 
-import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -35,10 +36,14 @@ import java.util.function.Supplier;
  * once its lease ran out. A transient SMTP failure puts the row back to {@code pending} with the time of its next
  * attempt (exponential backoff); only a permanent rejection, or trouble lasting longer than the retry period after
  * the mail fell due, makes it {@code failed}.
+ *
+ * <p>The homeowner's contact and PDF are read through {@link LeadContents} (sealed or plain). A lead whose data cannot
+ * be read makes the mail {@code failed} with the reason (action {@code skipped}, so the route follows it up): retrying
+ * would not help until the key is back.
  */
 public class DeliveryService {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
     /** The homeowner fields a mail shows, as Dialfire names them. */
     private static final List<String> LEAD_FIELDS = List.of("anrede", "vorname", "nachname", "strasse", "plz", "ort",
             "$phone", "telefon", "email", "objektart", "wohnflaeche", "$comment");
@@ -50,6 +55,7 @@ public class DeliveryService {
     private final Clock clock;
     private final MailRetry retry;
     private final ReturnLink.Maker returnLinks;
+    private final LeadContents contents;
     private final Session session = Session.getInstance(new Properties());
 
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
@@ -60,6 +66,13 @@ public class DeliveryService {
     /** @param returnLinks the return link each mail carries (de.geolead.returns signs them) */
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
                            MailRetry retry, ReturnLink.Maker returnLinks) {
+        this(db, window, composer, from, clock, retry, returnLinks, new LeadContents(db));
+    }
+
+    /** @param contents how the mail reads the lead's contact and PDF (sealed with GEOLEAD_DATA_KEYS, or plain) */
+    public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
+                           MailRetry retry, ReturnLink.Maker returnLinks, LeadContents contents) {
+        this.contents = contents;
         this.returnLinks = returnLinks;
         this.db = db;
         this.window = window;
@@ -99,7 +112,12 @@ public class DeliveryService {
             }
             case Delivery.SEND -> {
                 // compose first: a broken template must not leave the row claimed
-                Composed mail = compose(row);
+                Composed mail;
+                try {
+                    mail = compose(row);
+                } catch (UnreadableLeadData e) {
+                    return unreadable(row, e);
+                }
                 Integer attempt = claim(distributionId).orElse(null);
                 if (attempt == null) {
                     return row.delivery(Delivery.DUPLICATE, "taken by another consumer", null);
@@ -128,14 +146,35 @@ public class DeliveryService {
                 """).params(retry.lease().toMillis() + " milliseconds", distributionId).query(Integer.class).optional());
     }
 
-    /** The mail of a distribution: composed from the templates with the lead sheet attached. */
+    /**
+     * A mail whose lead's contact or PDF cannot be read (a key missing from GEOLEAD_DATA_KEYS, altered bytes) is
+     * {@code failed} at once with the reason: no retry, no claim. One ERROR line with ids.
+     */
+    private Delivery unreadable(Row row, UnreadableLeadData problem) {
+        String reason = "lead data unreadable: " + problem.getMessage();
+        int failed = run("Failing distribution " + row.distributionId, () -> db.sql().sql(
+                "UPDATE lead_distributions SET status = 'failed', status_reason = ? WHERE id = ? AND status = 'pending'")
+                .params(reason, row.distributionId).update());
+        if (failed == 0) {
+            return row.delivery(Delivery.DUPLICATE, "taken by another consumer", null);
+        }
+        LOG.error("Distribution {} (lead {}, customer {}) failed: {}", row.distributionId, row.leadId, row.customerId, reason);
+        return row.delivery(Delivery.SKIPPED, reason, null);
+    }
+
+    /**
+     * The mail of a distribution: composed from the templates with the lead sheet attached. Throws
+     * {@link UnreadableLeadData} when the lead's contact or PDF cannot be read.
+     */
     Composed compose(Row row) {
+        Map<String, Object> contact = contents.contact(row.leadId, row.contact, row.contactSealed, row.contactKey);
+        byte[] pdf = row.pdf == null ? null : contents.pdf(row.leadId, row.pdf, row.pdfKey);
         String messageId = LeadMailMessage.messageIdFor(row.leadId, row.distributionId, from);
         // the link's window counts from now: the mail goes out right after it is composed
         ReturnLink returnLink = returnLinks.linkFor(row.leadId, row.customerId, row.distributionId, clock.instant()).orElse(null);
-        LeadMail mail = composer.compose(run("Reading the mail facts of distribution " + row.distributionId, () -> facts(row)), returnLink);
+        LeadMail mail = composer.compose(run("Reading the mail facts of distribution " + row.distributionId, () -> facts(row, contact)), returnLink);
         try {
-            return new Composed(LeadMailMessage.build(session, from, row.email, mail, row.pdf, messageId), messageId);
+            return new Composed(LeadMailMessage.build(session, from, row.email, mail, pdf, messageId), messageId);
         } catch (MessagingException e) {
             throw new IllegalStateException("Building the mail of distribution " + row.distributionId + " failed", e);
         }
@@ -190,7 +229,8 @@ public class DeliveryService {
         return db.sql().sql("""
                 SELECT d.lead_id, d.customer_id, d.status, d.role, d.kind, d.forced, d.scheduled_for, d.next_attempt_at,
                        c.status AS customer_status, c.paused_until, c.name, c.email,
-                       l.plz, l.status AS lead_status, l.contact::text AS contact, p.content AS pdf,
+                       l.plz, l.status AS lead_status, l.contact::text AS contact, l.contact_sealed, l.contact_key,
+                       p.content AS pdf, p.content_key,
                        EXISTS (SELECT 1 FROM eligible_coverage e
                                 WHERE e.customer_id = d.customer_id AND l.plz LIKE e.plz || '%') AS covered
                   FROM lead_distributions d
@@ -201,8 +241,8 @@ public class DeliveryService {
                 """).param(distributionId).query((rs, n) -> Row.of(distributionId, rs)).optional();
     }
 
-    private MailFacts facts(Row row) {
-        Map<String, String> fields = leadFields(row.contact);
+    private MailFacts facts(Row row, Map<String, Object> contact) {
+        Map<String, String> fields = leadFields(contact);
         Instant exclusiveUntil = null;
         int others = 0;
         if ("head_start".equals(row.role)) {
@@ -230,13 +270,7 @@ public class DeliveryService {
                 .params(row.leadId, row.customerId).query(Boolean.class).single();
     }
 
-    private static Map<String, String> leadFields(String contactJson) {
-        Map<String, Object> contact;
-        try {
-            contact = JSON.readValue(contactJson, new TypeReference<>() { });
-        } catch (IOException e) {
-            throw new IllegalStateException("Stored contact is not valid JSON", e);
-        }
+    private static Map<String, String> leadFields(Map<String, Object> contact) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (String key : LEAD_FIELDS) {
             Object value = contact.get(key);
@@ -277,7 +311,10 @@ public class DeliveryService {
         String plz;
         String leadStatus;
         String contact;
+        byte[] contactSealed;
+        String contactKey;
         byte[] pdf;
+        String pdfKey;
         boolean covered;
 
         static Row of(long distributionId, ResultSet rs) throws SQLException {
@@ -298,7 +335,10 @@ public class DeliveryService {
             row.plz = rs.getString("plz");
             row.leadStatus = rs.getString("lead_status");
             row.contact = rs.getString("contact");
+            row.contactSealed = rs.getBytes("contact_sealed");
+            row.contactKey = rs.getString("contact_key");
             row.pdf = rs.getBytes("pdf");
+            row.pdfKey = rs.getString("content_key");
             row.covered = rs.getBoolean("covered");
             return row;
         }

@@ -2,6 +2,7 @@ package de.geolead.launcher;
 
 import de.geolead.GeoleadApplication;
 import de.geolead.api.ApiTokens;
+import de.geolead.config.DataKeysCommand;
 import de.geolead.sandbox.Sandbox;
 import org.slf4j.LoggerFactory;
 
@@ -10,13 +11,16 @@ import java.util.Arrays;
 /**
  * The jar's Main-Class: {@code java -jar geolead.jar} starts Geolead ({@link GeoleadApplication}),
  * {@code java -jar geolead.jar sandbox [--duration=90s]} the whole pipeline against stand-ins ({@link Sandbox}),
- * {@code java -jar geolead.jar api-token NAME ROLE TOKEN} prints a line of the operations API's tokens file ({@link ApiTokens}).
+ * {@code java -jar geolead.jar api-token NAME ROLE TOKEN} prints a line of the operations API's tokens file ({@link ApiTokens}),
+ * {@code java -jar geolead.jar rotate-data-keys} seals stored contacts and PDFs again with the current key of
+ * GEOLEAD_DATA_KEYS ({@link DataKeysCommand}).
  * The only class that knows both, so that the application does not depend on the sandbox.
  */
 public final class Launcher {
 
     static final String SANDBOX = "sandbox";
     static final String API_TOKEN = "api-token";
+    static final String ROTATE_DATA_KEYS = "rotate-data-keys";
 
     private Launcher() {
     }
@@ -24,6 +28,9 @@ public final class Launcher {
     public static void main(String[] args) {
         if (args.length > 0 && API_TOKEN.equals(args[0])) {
             System.exit(ApiTokens.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && ROTATE_DATA_KEYS.equals(args[0])) {
+            System.exit(DataKeysCommand.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         String[] sandboxArgs = sandboxArgs(args);
         if (sandboxArgs == null) {

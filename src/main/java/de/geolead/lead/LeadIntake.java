@@ -2,6 +2,8 @@ package de.geolead.lead;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.geolead.privacy.LeadContents;
+import de.geolead.privacy.UnreadableLeadData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,16 +81,22 @@ public class LeadIntake {
     private final String pdfField;
     private final Duration pdfRetryFor;
     private final Clock clock;
+    private final LeadContents contents;
 
     private final String consentField;
 
+    /** Reads stored contacts plain only (no GEOLEAD_DATA_KEYS); consent not checked. */
     public LeadIntake(LeadRepository leads, String plzField, String pdfField, Duration pdfRetryFor, Clock clock) {
-        this(leads, plzField, pdfField, "", pdfRetryFor, clock);
+        this(leads, plzField, pdfField, "", pdfRetryFor, clock, new LeadContents(null));
     }
 
-    /** @param consentField DIALFIRE_CONSENT_FIELD: the contact field that records consent; "" = not checked */
+    /**
+     * @param consentField DIALFIRE_CONSENT_FIELD: the contact field that records consent; "" = not checked
+     * @param contents     how the PDF retry reads the stored contacts (sealed or plain)
+     */
     public LeadIntake(LeadRepository leads, String plzField, String pdfField, String consentField, Duration pdfRetryFor,
-                      Clock clock) {
+                      Clock clock, LeadContents contents) {
+        this.contents = contents;
         this.leads = leads;
         this.consentField = consentField == null ? "" : consentField.trim();
         this.plzField = plzField;
@@ -179,17 +187,19 @@ public class LeadIntake {
     /**
      * The stored contacts (flat fields) of leads parked {@code pdf_missing} for a transient reason within
      * {@code GEOLEAD_PDF_RETRY_FOR}, not tried since {@code runStart} (not twice in one run); storing them
-     * again ({@link #plan}, {@link #store}) fetches their PDF again.
+     * again ({@link #plan}, {@link #store}) fetches their PDF again. A contact that cannot be read (sealed with a key
+     * GEOLEAD_DATA_KEYS does not hold, altered) is left out: leads under a key not configured are not even selected,
+     * one that does not open is named in a WARN line.
      */
     public List<Map<String, Object>> dueForPdfRetry(Instant runStart) {
         List<Map<String, Object>> contacts = new ArrayList<>();
-        for (String json : leads.dueForPdfRetry(runStart, PDF_RETRIES_PER_RUN)) {
+        for (LeadRepository.StoredContact stored : leads.dueForPdfRetry(runStart, PDF_RETRIES_PER_RUN, contents.readableKeys())) {
             try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = JSON.readValue(json, Map.class);
-                contacts.add(fields);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("A stored contact is not JSON", e);
+                contacts.add(contents.contact(stored.leadId(), stored.contactJson(), stored.sealed(), stored.keyId()));
+            } catch (UnreadableLeadData e) {
+                // this lead alone: the others are retried
+                LOG.warn("Lead {} parked pdf_missing: its PDF is not fetched again, its contact cannot be read: {}",
+                        stored.leadId(), e.getMessage());
             }
         }
         return contacts;

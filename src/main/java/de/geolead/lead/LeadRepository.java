@@ -1,6 +1,7 @@
 package de.geolead.lead;
 
 import de.geolead.db.Database;
+import de.geolead.privacy.LeadSealer;
 import org.springframework.dao.DataAccessException;
 
 import java.sql.Timestamp;
@@ -8,7 +9,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Leads and their lead sheets in PostgreSQL. {@code leads.dialfire_id} is UNIQUE: one lead per contact, ever. */
+/**
+ * Leads and their lead sheets in PostgreSQL. {@code leads.dialfire_id} is UNIQUE: one lead per contact, ever.
+ * The contact and the PDF are written through {@link LeadSealer} (sealed with GEOLEAD_DATA_KEYS, or plain).
+ */
 public class LeadRepository {
 
     /**
@@ -35,7 +39,14 @@ public class LeadRepository {
      */
     public record LeadRecord(String dialfireId, String dialfireVersion, String contactJson, String plz,
                              String pdfUrl, String status, String statusReason, byte[] pdf,
-                             String pdfFailure, Instant pdfRetryUntil, String consentValue, Instant consentAt) {}
+                             String pdfFailure, Instant pdfRetryUntil, String consentValue, Instant consentAt) {
+
+        /** A lead without consent facts (DIALFIRE_CONSENT_FIELD not set). */
+        public LeadRecord(String dialfireId, String dialfireVersion, String contactJson, String plz, String pdfUrl, String status,
+                          String statusReason, byte[] pdf, String pdfFailure, Instant pdfRetryUntil) {
+            this(dialfireId, dialfireVersion, contactJson, plz, pdfUrl, status, statusReason, pdf, pdfFailure, pdfRetryUntil, null, null);
+        }
+    }
 
     /** {@code leads.pdf_failure}: another try may help, or not. */
     public static final String PDF_TRANSIENT = "transient";
@@ -44,10 +55,20 @@ public class LeadRepository {
     /** The result of {@link #save}: the lead id and whether the row was created (else refreshed). */
     public record Saved(long id, boolean created) {}
 
-    private final Database db;
+    /** A stored contact as its columns hold it (open it with {@code LeadContents}). */
+    public record StoredContact(long leadId, String contactJson, byte[] sealed, String keyId) {}
 
+    private final Database db;
+    private final LeadSealer sealer;
+
+    /** Stores contacts and PDFs plain. */
     public LeadRepository(Database db) {
+        this(db, LeadSealer.plain(db));
+    }
+
+    public LeadRepository(Database db, LeadSealer sealer) {
         this.db = db;
+        this.sealer = sealer;
     }
 
     public Optional<StoredLead> findByDialfireId(String dialfireId) {
@@ -66,18 +87,21 @@ public class LeadRepository {
     }
 
     /**
-     * The stored contacts (JSON) of leads parked {@code pdf_missing} for a transient reason whose retry
+     * The stored contacts of leads parked {@code pdf_missing} for a transient reason whose retry
      * period has not run out and that were not tried since {@code notTriedSince}, those tried longest ago first.
+     * Leads sealed with a key not in {@code readableKeys} are left out: they cannot be read, and must not take the
+     * places of those that can.
      */
-    public List<String> dueForPdfRetry(Instant notTriedSince, int limit) {
+    public List<StoredContact> dueForPdfRetry(Instant notTriedSince, int limit, List<String> readableKeys) {
         String sql = """
-                SELECT contact::text FROM leads
+                SELECT id, contact::text, contact_sealed, contact_key FROM leads
                  WHERE status = 'pdf_missing' AND pdf_failure = 'transient' AND pdf_retry_until > now()
-                   AND updated_at < ? AND erased_at IS NULL
+                   AND updated_at < ? AND (contact_key IS NULL OR contact_key = ANY (?)) AND erased_at IS NULL
                  ORDER BY updated_at LIMIT ?
                 """;
         try {
-            return db.sql().sql(sql).param(Timestamp.from(notTriedSince)).param(limit).query(String.class).list();
+            return db.sql().sql(sql).param(Timestamp.from(notTriedSince)).param(readableKeys.toArray(String[]::new)).param(limit)
+                    .query((rs, n) -> new StoredContact(rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getString(4))).list();
         } catch (DataAccessException e) {
             throw Database.failure("Reading the leads due for another PDF try", e);
         }
@@ -92,7 +116,11 @@ public class LeadRepository {
         try {
             return db.inTransaction(() -> {
                 Optional<Saved> saved = upsertLead(lead);
-                saved.ifPresent(s -> storePdf(s.id(), lead.pdf()));
+                saved.ifPresent(s -> {
+                    // the lead id is sealed with the contact: known only now, sealed in this transaction
+                    sealer.sealContact(s.id(), lead.contactJson());
+                    storePdf(s.id(), lead.pdf());
+                });
                 return saved;
             });
         } catch (DataAccessException e) {
@@ -108,6 +136,7 @@ public class LeadRepository {
                 VALUES (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (dialfire_id) DO UPDATE
                    SET dialfire_version = EXCLUDED.dialfire_version, contact = EXCLUDED.contact, plz = EXCLUDED.plz,
+                       contact_sealed = NULL, contact_key = NULL,
                        pdf_url = EXCLUDED.pdf_url, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
                        pdf_failure = EXCLUDED.pdf_failure,
                        -- the retry period runs from when the lead was first parked pdf_missing in this $version
@@ -130,7 +159,7 @@ public class LeadRepository {
         return db.sql().sql(sql)
                 .param(lead.dialfireId())
                 .param(lead.dialfireVersion())
-                .param(lead.contactJson())
+                .param(sealer.storedContact(lead.contactJson()))
                 .param(lead.plz())
                 .param(lead.pdfUrl())
                 .param(lead.status())
@@ -148,11 +177,15 @@ public class LeadRepository {
             db.sql().sql("DELETE FROM lead_pdfs WHERE lead_id = ?").param(leadId).update();
             return;
         }
+        // sha256 and size_bytes are those of the plain PDF, whatever is stored
+        LeadSealer.StoredPdf stored = sealer.pdf(leadId, pdf);
         String sql = """
-                INSERT INTO lead_pdfs (lead_id, content, sha256, size_bytes) VALUES (?, ?, ?, ?)
+                INSERT INTO lead_pdfs (lead_id, content, content_key, sha256, size_bytes) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (lead_id) DO UPDATE
-                   SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, fetched_at = now()
+                   SET content = EXCLUDED.content, content_key = EXCLUDED.content_key, sha256 = EXCLUDED.sha256,
+                       size_bytes = EXCLUDED.size_bytes, fetched_at = now()
                 """;
-        db.sql().sql(sql).param(leadId).param(pdf).param(LeadSheetPdf.sha256Hex(pdf)).param(pdf.length).update();
+        db.sql().sql(sql).param(leadId).param(stored.content()).param(stored.keyId()).param(LeadSheetPdf.sha256Hex(pdf))
+                .param(pdf.length).update();
     }
 }

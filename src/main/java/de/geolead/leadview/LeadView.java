@@ -1,9 +1,9 @@
 package de.geolead.leadview;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import de.geolead.api.ApiProblem;
 import de.geolead.db.Database;
+import de.geolead.privacy.LeadContents;
+import de.geolead.privacy.UnreadableLeadData;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +19,9 @@ import java.util.Map;
  * Reading leads for the operations API: {@code GET /api/leads} (filtered, newest first, keyset paging with an opaque
  * cursor, no homeowner data) and {@code GET /api/leads/{id}} (the lead, its mails, returns and {@link LeadTimeline}).
  * The detail is the one place that shows the stored Dialfire contact ({@code contact}): the seller's staff need it to
- * answer an agent's question. Only reads; nothing is logged.
+ * answer an agent's question, read through {@link LeadContents} (sealed or plain). A contact that cannot be read (its
+ * key is not in GEOLEAD_DATA_KEYS, altered bytes) is shown as {@code contact} null with the reason in
+ * {@code contactProblem} (ids only). Only reads; nothing is logged.
  */
 public final class LeadView {
 
@@ -34,15 +35,15 @@ public final class LeadView {
     }
 
     /**
-     * A lead with its mails, returns and timeline. {@code erasedAt}/{@code erasedReason} ({@code retention} or
-     * {@code request}): when and why its homeowner data was erased (the contact is then empty), null if not;
-     * {@code consentValue}/{@code consentAt}: DIALFIRE_CONSENT_FIELD's value and the Dialfire transaction time it was read
-     * at, null when consent was not checked.
+     * A lead with its mails, returns and timeline; {@code contactProblem} says why {@code contact} is null, if it is.
+     * {@code erasedAt}/{@code erasedReason} ({@code retention} or {@code request}): when and why its homeowner data was
+     * erased (the contact is then empty), null if not; {@code consentValue}/{@code consentAt}: DIALFIRE_CONSENT_FIELD's
+     * value and the Dialfire transaction time it was read at, null when consent was not checked.
      */
     public record Detail(long id, String dialfireId, String status, String statusReason, String plz, String createdAt,
-                         String updatedAt, Map<String, Object> contact, List<MailView> mails, List<ReturnView> returns,
-                         List<TimelineEvent> timeline, String erasedAt, String erasedReason, String consentValue,
-                         String consentAt) {
+                         String updatedAt, Map<String, Object> contact, String contactProblem, List<MailView> mails,
+                         List<ReturnView> returns, List<TimelineEvent> timeline, String erasedAt, String erasedReason,
+                         String consentValue, String consentAt) {
     }
 
     /** A mail of the lead (a {@code lead_distributions} row). */
@@ -54,15 +55,20 @@ public final class LeadView {
     public record ReturnView(long id, long customerId, String reason, String status, String filedAt) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Database db;
     private final ZoneId zone;
+    private final LeadContents contents;
 
     /** @param zone GEOLEAD_DELIVERY_ZONE: the day of a {@code from}/{@code to} date */
     public LeadView(Database db, ZoneId zone) {
+        this(db, zone, new LeadContents(db));
+    }
+
+    /** @param contents how the detail reads the stored contact (sealed with GEOLEAD_DATA_KEYS, or plain) */
+    public LeadView(Database db, ZoneId zone, LeadContents contents) {
         this.db = db;
         this.zone = zone;
+        this.contents = contents;
     }
 
     /** {@code GET /api/leads}: the raw query parameters (null = not given), checked by {@link LeadFilter}. */
@@ -119,17 +125,19 @@ public final class LeadView {
     public Detail detail(String id) {
         long leadId = leadId(id);
         return db.inTransaction("Reading lead " + leadId, () -> {
-            record LeadRow(LeadTimeline.Lead lead, String plz, String contact, String consentValue, Instant consentAt) {
+            record LeadRow(LeadTimeline.Lead lead, String plz, String contact, byte[] sealed, String keyId, String consentValue,
+                           Instant consentAt) {
             }
             LeadRow row = db.sql().sql("""
                     SELECT id, dialfire_id, status, status_reason, plz, created_at, updated_at, unassigned_since, contact::text AS contact,
-                           erased_at, erased_reason, consent_value, consent_at
+                           contact_sealed, contact_key, erased_at, erased_reason, consent_value, consent_at
                       FROM leads WHERE id = ?""").param(leadId)
                     .query((rs, n) -> new LeadRow(new LeadTimeline.Lead(rs.getLong("id"), rs.getString("dialfire_id"),
                             rs.getString("status"), rs.getString("status_reason"), instant(rs, "created_at"),
                             instant(rs, "updated_at"), instant(rs, "unassigned_since"), instant(rs, "erased_at"),
                             rs.getString("erased_reason")), rs.getString("plz"), rs.getString("contact"),
-                            rs.getString("consent_value"), instant(rs, "consent_at")))
+                            rs.getBytes("contact_sealed"), rs.getString("contact_key"), rs.getString("consent_value"),
+                            instant(rs, "consent_at")))
                     .optional().orElseThrow(() -> ApiProblem.notFound("lead", leadId));
             List<LeadTimeline.Mail> mails = db.sql().sql("""
                     SELECT d.id, d.customer_id, c.name, d.kind, d.role, d.status, d.status_reason, d.requested_by, d.created_at,
@@ -153,8 +161,15 @@ public final class LeadView {
                     .query((rs, n) -> new LeadTimeline.Audit(rs.getLong("id"), instant(rs, "at"), rs.getString("actor"),
                             rs.getString("action"), rs.getString("after"))).list();
             LeadTimeline.Lead lead = row.lead();
+            Map<String, Object> contact = null;
+            String contactProblem = null;
+            try {
+                contact = contents.contact(leadId, row.contact(), row.sealed(), row.keyId());
+            } catch (UnreadableLeadData e) {
+                contactProblem = e.getMessage();
+            }
             return new Detail(lead.id(), lead.dialfireId(), lead.status(), lead.statusReason(), row.plz(), text(lead.createdAt()),
-                    text(lead.updatedAt()), contact(row.contact()),
+                    text(lead.updatedAt()), contact, contactProblem,
                     mails.stream().map(m -> new MailView(m.id(), m.customerId(), m.customerName(), m.role(), m.kind(), m.status(),
                             m.reason(), text(m.scheduledFor()), text(m.sentAt()), m.messageId(), m.attempts())).toList(),
                     returns.stream().map(r -> new ReturnView(r.id(), r.customerId(), r.reason(), r.status(), text(r.filedAt()))).toList(),
@@ -173,19 +188,6 @@ public final class LeadView {
             // answered below
         }
         throw ApiProblem.badRequest("the lead id must be a positive whole number, got " + LeadFilter.quoted(String.valueOf(id)));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> contact(String json) {
-        if (json == null) {
-            return null;
-        }
-        try {
-            return JSON.readValue(json, LinkedHashMap.class);
-        } catch (JsonProcessingException e) {
-            // a JSONB column always holds JSON; an array or scalar (never written by Geolead) is shown as it is
-            return Map.of("value", json);
-        }
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

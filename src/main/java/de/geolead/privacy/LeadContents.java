@@ -6,6 +6,7 @@ import de.geolead.db.Database;
 import org.springframework.dao.DataAccessException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,10 @@ import java.util.Optional;
  * {@code leads.contact_sealed}) and its lead sheet ({@code lead_pdfs.content}). Everything that shows or sends them
  * (the mail, the lead view, a data-subject export, the PDF retry) reads through here, so that whether a row is stored
  * plain or encrypted is decided in one place.
+ *
+ * <p>A row whose key column ({@code leads.contact_key}, {@code lead_pdfs.content_key}) is NULL is plain; otherwise its
+ * value is a {@link DataCipher} envelope opened with that key from {@code GEOLEAD_DATA_KEYS}. A row that cannot be
+ * opened is an {@link UnreadableLeadData} for that lead alone. {@link LeadSealer} is the write side.
  */
 public class LeadContents {
 
@@ -30,9 +35,16 @@ public class LeadContents {
     }
 
     private final Database db;
+    private final DataCipher cipher;
 
+    /** Plain rows only (no GEOLEAD_DATA_KEYS): a sealed row is unreadable. */
     public LeadContents(Database db) {
+        this(db, DataCipher.plain());
+    }
+
+    public LeadContents(Database db, DataCipher cipher) {
         this.db = db;
+        this.cipher = cipher;
     }
 
     /**
@@ -40,24 +52,33 @@ public class LeadContents {
      * else {@code sealed} opened with that key. An erased lead's contact is empty.
      */
     public Map<String, Object> contact(long leadId, String contactJson, byte[] sealed, String keyId) {
-        if (keyId != null || sealed != null) {
-            throw new UnreadableLeadData(leadId, "The contact of lead " + leadId + " is sealed with key '" + keyId
-                    + "', which GEOLEAD_DATA_KEYS does not hold", null);
-        }
+        String json = contactJson(leadId, contactJson, sealed, keyId);
         try {
-            return JSON.readValue(contactJson == null ? "{}" : contactJson, new TypeReference<>() { });
+            return JSON.readValue(json == null ? "{}" : json, new TypeReference<>() { });
         } catch (IOException e) {
-            throw new UnreadableLeadData(leadId, "The stored contact of lead " + leadId + " is not a JSON object", e);
+            throw new UnreadableLeadData(leadId, "The stored contact of lead " + leadId + " is not a JSON object", null);
         }
+    }
+
+    /** The contact's JSON text as its columns hold it (plain, or opened): what a re-seal keeps byte for byte. */
+    String contactJson(long leadId, String contactJson, byte[] sealed, String keyId) {
+        if (keyId == null) {
+            return contactJson;
+        }
+        return new String(cipher.open(leadId, DataCipher.Purpose.CONTACT, keyId, sealed), StandardCharsets.UTF_8);
     }
 
     /** The lead sheet as its columns hold it: {@code content} plain when {@code keyId} is null, else opened with that key. */
     public byte[] pdf(long leadId, byte[] content, String keyId) {
-        if (keyId != null) {
-            throw new UnreadableLeadData(leadId, "The lead sheet of lead " + leadId + " is sealed with key '" + keyId
-                    + "', which GEOLEAD_DATA_KEYS does not hold", null);
+        if (keyId == null) {
+            return content;
         }
-        return content;
+        return cipher.open(leadId, DataCipher.Purpose.PDF, keyId, content);
+    }
+
+    /** The ids of the keys rows can be opened with (GEOLEAD_DATA_KEYS); empty when there are none. */
+    public List<String> readableKeys() {
+        return cipher.keys().ids();
     }
 
     /** The contact of lead {@code leadId}; empty when there is no such lead. */

@@ -64,6 +64,8 @@ public final class Sandbox implements AutoCloseable {
     private final String consolePassword = token(9);
     private final String adminToken = token(24);
     private final String linkSecret = token(32);
+    /** GEOLEAD_DATA_KEYS of the sandbox: contacts and lead sheets are stored encrypted, as they should be in production. */
+    private final String dataKeys = "sandbox:" + dataKey();
     /** The sample return's credit in the sandbox (GEOLEAD_RETURN_CREDIT_CENTS). */
     static final int RETURN_CREDIT_CENTS = 2500;
     private volatile boolean sampleReturnDone;
@@ -171,6 +173,7 @@ public final class Sandbox implements AutoCloseable {
         props.put("geolead.return.credit.cents", Integer.toString(RETURN_CREDIT_CENTS));
         props.put("geolead.link.secret", linkSecret);
         props.put("geolead.public.url", "http://127.0.0.1:" + options.httpPort());
+        props.put("geolead.data.keys", dataKeys);
         app = GeoleadApplication.newMain(null);
         props.forEach(app::addOverrideProperty);
         app.start();
@@ -399,6 +402,13 @@ public final class Sandbox implements AutoCloseable {
                 LOG.debug("closing: {}", e.getMessage());
             }
         }
+    }
+
+    /** A fresh 32-byte key, base64 (as {@code openssl rand -base64 32} makes one). */
+    private static String dataKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
     }
 
     private static String token(int bytes) {

@@ -33,6 +33,19 @@ class AdminViewsTest {
         assertThat(html).contains("02.03.2026 10:00");
     }
 
+    /** Encryption at rest: a contact that cannot be decrypted is shown as such, with the API's reason. */
+    @Test
+    void anUnreadableContactShowsItsReason() {
+        Map<String, Object> lead = new java.util.HashMap<>(Map.of("id", 5, "dialfireId", "DF5", "status", "pending", "plz", "10115",
+                "contactProblem", "The contact of lead 5 is sealed with key 'gone', which GEOLEAD_DATA_KEYS does not hold",
+                "mails", List.of(), "returns", List.of(), "timeline", List.of()));
+        lead.put("contact", null);
+        String html = views.lead(admin, new ApiAnswer(200, lead, null, null)).body();
+        assertThat(html).contains("Kontaktdaten nicht lesbar: The contact of lead 5 is sealed with key &#39;gone&#39;");
+        assertThat(views.lead(admin, new ApiAnswer(200, Map.of("id", 6, "status", "pending", "contact", Map.of("nachname", "X"),
+                "mails", List.of(), "returns", List.of(), "timeline", List.of()), null, null)).body()).doesNotContain("nicht lesbar");
+    }
+
     @Test
     void noTemplateWritesAValueUnescaped() throws Exception {
         try (var files = Files.list(Path.of("templates/admin"))) {

@@ -80,6 +80,9 @@ class SandboxTest {
             });
             assertThat(rows.stream().map(SandboxReport.Row::leadId).distinct().count()).as("Monika declined: no lead").isEqualTo(5);
 
+            // the sandbox sets a generated GEOLEAD_DATA_KEYS: stored encrypted, and the mails below still carry the PDF
+            assertThat(log.linesContaining("Contacts and lead sheets are stored")).singleElement().asString()
+                    .startsWith("INFO ").contains("encrypted", "'sandbox'");
             List<Path> emls;
             try (var files = Files.list(sandbox.outbox())) {
                 emls = files.filter(p -> p.toString().endsWith(".eml")).toList();
