@@ -62,6 +62,9 @@ public class DistributionStore {
         }
     }
 
+    /** What {@link #lockLead} says of an erased lead (not a {@code leads.status}). */
+    static final String ERASED = "erased";
+
     private final Database db;
     private final MonthlyCap monthlyCap;
 
@@ -173,9 +176,13 @@ public class DistributionStore {
                 .toList();
     }
 
-    /** Locks the lead row until commit; returns its status, or null if there is no such lead. */
+    /**
+     * Locks the lead row until commit; returns its status ({@value #ERASED} for an erased lead, whatever its status:
+     * its homeowner data is gone, nobody may be given it), or null if there is no such lead.
+     */
     String lockLead(long leadId) {
-        return db.sql().sql("SELECT status FROM leads WHERE id = ? FOR UPDATE").param(leadId).query(String.class).optional().orElse(null);
+        return db.sql().sql("SELECT CASE WHEN erased_at IS NULL THEN status ELSE '" + ERASED + "' END FROM leads WHERE id = ? FOR UPDATE")
+                .param(leadId).query(String.class).optional().orElse(null);
     }
 
     private List<Scheduled> pending(long leadId) {

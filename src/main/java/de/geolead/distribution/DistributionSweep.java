@@ -51,7 +51,7 @@ public class DistributionSweep {
                      due AS (SELECT id FROM leads
                               WHERE (status IN ('pending', 'unassigned')
                                      OR status = 'distributed' AND id IN (SELECT id FROM given_up))
-                                AND updated_at <= now() - ?::interval
+                                AND erased_at IS NULL AND updated_at <= now() - ?::interval
                               ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
                 UPDATE leads l SET updated_at = now() FROM due WHERE l.id = due.id
                 RETURNING l.id

@@ -227,11 +227,17 @@ public class LeadActions {
         return reason;
     }
 
+    /** Locks the lead until commit; 404 if there is none, 409 if it was erased (nothing may be done with it any more). */
     private Lead lockLead(long lead) {
-        return db.sql().sql("SELECT l.status, l.plz, EXISTS (SELECT 1 FROM lead_pdfs p WHERE p.lead_id = l.id) "
-                        + "FROM leads l WHERE l.id = ? FOR UPDATE")
-                .param(lead).query((rs, n) -> new Lead(lead, rs.getString(1), rs.getString(2), rs.getBoolean(3)))
+        record Locked(Lead lead, boolean erased) { }
+        Locked locked = db.sql().sql("SELECT l.status, l.plz, EXISTS (SELECT 1 FROM lead_pdfs p WHERE p.lead_id = l.id), "
+                        + "l.erased_at IS NOT NULL FROM leads l WHERE l.id = ? FOR UPDATE")
+                .param(lead).query((rs, n) -> new Locked(new Lead(lead, rs.getString(1), rs.getString(2), rs.getBoolean(3)), rs.getBoolean(4)))
                 .optional().orElseThrow(() -> ApiProblem.notFound("lead", lead));
+        if (locked.erased()) {
+            throw ApiProblem.conflict("lead " + lead + " was erased (data protection): its homeowner data is gone");
+        }
+        return locked.lead();
     }
 
     private Agent agent(long customer) {

@@ -241,6 +241,21 @@ class LeadActionsTest {
     }
 
     @Test
+    void anErasedLeadIsRefusedEveryAction() {
+        long agent = agent("Erased Agent", "10115");
+        long lead = data.lead("10115", "Berlin");
+        sentMail(lead, agent);
+        db.update("UPDATE leads SET status = 'parked', erased_at = now(), erased_reason = 'request' WHERE id = ?", lead);
+        String id = Long.toString(lead);
+        String erased = "lead " + lead + " was erased (data protection): its homeowner data is gone";
+
+        assertProblem(refused(() -> actions.resend(id, new Requests.Resend(agent), ADMIN)), 409, erased);
+        assertProblem(refused(() -> actions.assign(id, new Requests.Assign(agent("Other Agent", "10115"), true), ADMIN)), 409, erased);
+        assertProblem(refused(() -> actions.unpark(id, ADMIN)), 409, erased);
+        assertProblem(refused(() -> actions.park(id, new Requests.Park("again"), ADMIN)), 409, erased);
+    }
+
+    @Test
     void anAgentWithAMailOfTheLeadAlreadyIsToldToUseResend() {
         long agent = agent("Has It", "10115");
         long lead = data.lead("10115", "Berlin");
