@@ -42,6 +42,9 @@ import de.geolead.distribution.Replanning;
 import de.geolead.lead.LeadIntake;
 import de.geolead.privacy.Anonymiser;
 import de.geolead.privacy.LeadContents;
+import de.geolead.receipts.ReceiptKey;
+import de.geolead.receipts.ReceiptVerifier;
+import de.geolead.receipts.Receipts;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
 import de.geolead.leadactions.LeadActions;
@@ -164,7 +167,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("deliveryService", new DeliveryService(database, window,
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC(),
                 new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease()),
-                returnLinks));
+                returnLinks, registry.lookupByNameAndType("receipts", Receipts.class)));
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure, stripeClient);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
@@ -249,6 +252,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
     private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database) {
         registry.bind("leadContents", new LeadContents(database));
         registry.bind("anonymiser", new Anonymiser(database));
+        // signed delivery receipts: a malformed GEOLEAD_RECEIPT_KEY stops the start here (one line naming it)
+        Receipts receipts = new Receipts(database, ReceiptKey.load(settings.receiptKey(), settings.dataDir()), Clock.systemUTC());
+        registry.bind("receipts", receipts);
+        registry.bind("receiptVerifier", new ReceiptVerifier(receipts.key(), receipts));
     }
 
     /**

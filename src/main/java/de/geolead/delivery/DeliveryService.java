@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import de.geolead.db.Database;
 import de.geolead.distribution.DeliveryWindow;
+import de.geolead.receipts.Receipts;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -50,6 +51,7 @@ public class DeliveryService {
     private final Clock clock;
     private final MailRetry retry;
     private final ReturnLink.Maker returnLinks;
+    private final Receipts receipts;
     private final Session session = Session.getInstance(new Properties());
 
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
@@ -60,6 +62,16 @@ public class DeliveryService {
     /** @param returnLinks the return link each mail carries (de.geolead.returns signs them) */
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
                            MailRetry retry, ReturnLink.Maker returnLinks) {
+        this(db, window, composer, from, clock, retry, returnLinks, null);
+    }
+
+    /**
+     * @param returnLinks the return link each mail carries (de.geolead.returns signs them)
+     * @param receipts    the signed receipt each mail carries (de.geolead.receipts); null = none
+     */
+    public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
+                           MailRetry retry, ReturnLink.Maker returnLinks, Receipts receipts) {
+        this.receipts = receipts;
         this.returnLinks = returnLinks;
         this.db = db;
         this.window = window;
@@ -100,7 +112,7 @@ public class DeliveryService {
             case Delivery.SEND -> {
                 // compose first: a broken template must not leave the row claimed
                 Composed mail = compose(row);
-                Integer attempt = claim(distributionId).orElse(null);
+                Integer attempt = claimWithReceipt(distributionId, mail).orElse(null);
                 if (attempt == null) {
                     return row.delivery(Delivery.DUPLICATE, "taken by another consumer", null);
                 }
@@ -126,6 +138,32 @@ public class DeliveryService {
                  WHERE id = ? AND status = 'pending'
                 RETURNING attempts
                 """).params(retry.lease().toMillis() + " milliseconds", distributionId).query(Integer.class).optional());
+    }
+
+    /**
+     * {@link #claim} and, in the same transaction, the mail's signed receipt (issued at the first claim, the stored one
+     * on every later attempt), which is then attached to the composed mail as {@code receipt-<distribution id>.json}:
+     * a claimed mail always has its receipt, and a mail never goes out without it.
+     */
+    private Optional<Integer> claimWithReceipt(long distributionId, Composed mail) {
+        if (receipts == null) {
+            return claim(distributionId);
+        }
+        Optional<ClaimWithReceipt> claimed = run("Claiming distribution " + distributionId, () -> db.inTransaction(() ->
+                claim(distributionId).map(attempt -> new ClaimWithReceipt(attempt, receipts.issue(distributionId, mail.messageId())))));
+        if (claimed.isEmpty()) {
+            return Optional.empty();
+        }
+        Receipts.Issued receipt = claimed.get().receipt();
+        try {
+            LeadMailMessage.attachJson(mail.message(), receipt.fileName(), receipt.fileBytes());
+        } catch (MessagingException e) {
+            throw new IllegalStateException("Attaching receipt " + receipt.seq() + " to the mail of distribution " + distributionId + " failed", e);
+        }
+        return Optional.of(claimed.get().attempt());
+    }
+
+    private record ClaimWithReceipt(int attempt, Receipts.Issued receipt) {
     }
 
     /** The mail of a distribution: composed from the templates with the lead sheet attached. */
