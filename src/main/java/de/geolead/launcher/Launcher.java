@@ -2,6 +2,8 @@ package de.geolead.launcher;
 
 import de.geolead.GeoleadApplication;
 import de.geolead.api.ApiTokens;
+import de.geolead.config.StandaloneDatabase;
+import de.geolead.receipts.ReceiptCommands;
 import de.geolead.sandbox.Sandbox;
 import org.slf4j.LoggerFactory;
 
@@ -10,7 +12,8 @@ import java.util.Arrays;
 /**
  * The jar's Main-Class: {@code java -jar geolead.jar} starts Geolead ({@link GeoleadApplication}),
  * {@code java -jar geolead.jar sandbox [--duration=90s]} the whole pipeline against stand-ins ({@link Sandbox}),
- * {@code java -jar geolead.jar api-token NAME ROLE TOKEN} prints a line of the operations API's tokens file ({@link ApiTokens}).
+ * {@code java -jar geolead.jar api-token NAME ROLE TOKEN} prints a line of the operations API's tokens file ({@link ApiTokens}),
+ * {@code verify-receipt FILE}, {@code receipt-public-key} and {@code receipt-key} are the receipt commands ({@link ReceiptCommands}).
  * The only class that knows both, so that the application does not depend on the sandbox.
  */
 public final class Launcher {
@@ -24,6 +27,9 @@ public final class Launcher {
     public static void main(String[] args) {
         if (args.length > 0 && API_TOKEN.equals(args[0])) {
             System.exit(ApiTokens.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && ReceiptCommands.handles(args[0])) {
+            System.exit(ReceiptCommands.run(args, StandaloneDatabase.settings(), System.out, System.err));
         }
         String[] sandboxArgs = sandboxArgs(args);
         if (sandboxArgs == null) {
