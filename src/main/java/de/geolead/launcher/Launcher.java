@@ -2,11 +2,13 @@ package de.geolead.launcher;
 
 import de.geolead.GeoleadApplication;
 import de.geolead.api.ApiTokens;
+import de.geolead.config.GeoleadSettings;
 import de.geolead.config.StandaloneDatabase;
 import de.geolead.receipts.ReceiptCommands;
 import de.geolead.sandbox.Sandbox;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -29,7 +31,7 @@ public final class Launcher {
             System.exit(ApiTokens.command(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args.length > 0 && ReceiptCommands.handles(args[0])) {
-            System.exit(ReceiptCommands.run(args, StandaloneDatabase.settings(), System.out, System.err));
+            System.exit(ReceiptCommands.run(args, receiptEnvironment(StandaloneDatabase.settings()), System.out, System.err));
         }
         String[] sandboxArgs = sandboxArgs(args);
         if (sandboxArgs == null) {
@@ -42,6 +44,28 @@ public final class Launcher {
             LoggerFactory.getLogger(Launcher.class).error("The sandbox failed: {}", e.getMessage(), e);
             System.exit(1);
         }
+    }
+
+    /** The receipt commands' view of the settings: the key, the data directory and the database they name. */
+    public static ReceiptCommands.Environment receiptEnvironment(GeoleadSettings settings) {
+        return new ReceiptCommands.Environment() {
+            @Override
+            public String receiptKey() {
+                return settings.receiptKey();
+            }
+
+            @Override
+            public Path dataDir() {
+                return settings.dataDir();
+            }
+
+            @Override
+            public ReceiptCommands.OpenedDatabase openDatabase() {
+                StandaloneDatabase.Opened opened = StandaloneDatabase.open(settings);
+                return opened.database() == null ? new ReceiptCommands.OpenedDatabase(null, opened.whyNot(), null)
+                        : new ReceiptCommands.OpenedDatabase(opened.database().database(), null, opened.database());
+            }
+        };
     }
 
     /** The sandbox's own arguments when the first argument is {@code sandbox}; null for a production start. */

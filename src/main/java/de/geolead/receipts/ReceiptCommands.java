@@ -1,7 +1,6 @@
 package de.geolead.receipts;
 
-import de.geolead.config.GeoleadSettings;
-import de.geolead.config.StandaloneDatabase;
+import de.geolead.db.Database;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,13 +34,38 @@ public final class ReceiptCommands {
     private ReceiptCommands() {
     }
 
+    /** What the commands need of Geolead's settings (the launcher opens them as the application would). */
+    public interface Environment {
+        /** GEOLEAD_RECEIPT_KEY as set ("" = the generated key in the data directory). */
+        String receiptKey();
+
+        Path dataDir();
+
+        /** Opens the application's database for reading, or says why there is none. */
+        OpenedDatabase openDatabase();
+    }
+
+    /** The database a command reads ({@code close} when done), or null with the reason. */
+    public record OpenedDatabase(Database database, String whyNot, AutoCloseable closer) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (closer != null) {
+                try {
+                    closer.close();
+                } catch (Exception e) {
+                    // the command is done either way
+                }
+            }
+        }
+    }
+
     /** Whether {@code command} is one of these commands. */
     public static boolean handles(String command) {
         return VERIFY.equals(command) || PUBLIC_KEY.equals(command) || NEW_KEY.equals(command);
     }
 
     /** Runs the command {@code args[0]} with the application's settings; returns the exit code. */
-    public static int run(String[] args, GeoleadSettings settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, Environment settings, PrintStream out, PrintStream err) {
         try {
             return switch (args[0]) {
                 case VERIFY -> verify(args, settings, out, err);
@@ -60,7 +84,7 @@ public final class ReceiptCommands {
         }
     }
 
-    private static int verify(String[] args, GeoleadSettings settings, PrintStream out, PrintStream err) {
+    private static int verify(String[] args, Environment settings, PrintStream out, PrintStream err) {
         if (args.length != 2) {
             err.println("usage: java -jar geolead.jar verify-receipt FILE");
             return NOT_A_RECEIPT;
@@ -73,20 +97,9 @@ public final class ReceiptCommands {
             return NOT_A_RECEIPT;
         }
         ReceiptKey key = ReceiptKey.existing(settings.receiptKey(), settings.dataDir()).orElse(null);
-        StandaloneDatabase.Opened opened = StandaloneDatabase.open(settings);
-        try {
-            ReceiptVerifier.Verification v;
-            if (opened.database() == null) {
-                v = new ReceiptVerifier(key, null).verify(text);
-            } else {
-                Receipts receipts = new Receipts(opened.database().database(), key, Clock.systemUTC());
-                v = new ReceiptVerifier(key, receipts).verify(text);
-            }
-            return report(v, key, opened.whyNot(), out);
-        } finally {
-            if (opened.database() != null) {
-                opened.database().close();
-            }
+        try (OpenedDatabase opened = settings.openDatabase()) {
+            Receipts chain = opened.database() == null ? null : new Receipts(opened.database(), key, Clock.systemUTC());
+            return report(new ReceiptVerifier(key, chain).verify(text), key, opened.whyNot(), out);
         }
     }
 
@@ -117,7 +130,7 @@ public final class ReceiptCommands {
         }
     }
 
-    private static int publicKey(GeoleadSettings settings, PrintStream out, PrintStream err) {
+    private static int publicKey(Environment settings, PrintStream out, PrintStream err) {
         Optional<ReceiptKey> key = ReceiptKey.existing(settings.receiptKey(), settings.dataDir());
         if (key.isEmpty()) {
             err.println("No receipt key yet: GEOLEAD_RECEIPT_KEY is unset and Geolead has not generated one in "

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.geolead.api.ApiProblem;
 
 import java.security.PublicKey;
 import java.security.spec.InvalidKeySpecException;
@@ -129,6 +130,18 @@ public final class ReceiptVerifier {
         }
         return new Verification(problems.isEmpty() ? Result.VALID : Result.INVALID, List.copyOf(problems), seq, distributionId, leadId,
                 hash, keyId, chainChecked, detail);
+    }
+
+    /**
+     * For the operations API (POST /api/receipts/verify): the verdict of a receipt (VALID or INVALID), or, for a body
+     * that is not a receipt, the API's 400 {@code bad_request} naming why.
+     */
+    public Verification verifyRequest(String file) {
+        Verification verification = verify(file);
+        if (verification.result() == Result.NOT_A_RECEIPT) {
+            throw ApiProblem.badRequest(verification.detail());
+        }
+        return verification;
     }
 
     /** Whether the chain is checked here (a database is at hand). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import de.geolead.config.GeoleadSettings;
+import de.geolead.launcher.Launcher;
 import de.geolead.testing.ApiClient;
 import de.geolead.testing.LogCapture;
 import de.geolead.testing.Mailbox;
@@ -97,7 +98,7 @@ class ReceiptDeliveryTest {
     static Map.Entry<Integer, String> command(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ReceiptCommands.run(args, GeoleadSettings.from(props::get), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = ReceiptCommands.run(args, Launcher.receiptEnvironment(GeoleadSettings.from(props::get)), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return Map.entry(code, (out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)).strip());
     }
@@ -153,8 +154,10 @@ class ReceiptDeliveryTest {
         assertThat(junk.getValue()).startsWith("NOT A RECEIPT: ");
         assertThat(verifyFile("{\"hello\":\"world\"}").getKey()).isEqualTo(2);
         assertThat(command("verify-receipt", dataDir.resolve("no-such-file.json").toString()).getKey()).isEqualTo(2);
-        assertThat(ApiClient.admin(app).post("/api/receipts/verify", "{\"hello\":\"world\"}").json().getAsJsonObject()
-                .get("result").getAsString()).isEqualTo("NOT_A_RECEIPT");
+        ApiClient.Answer noReceipt = ApiClient.admin(app).post("/api/receipts/verify", "{\"hello\":\"world\"}");
+        assertThat(noReceipt.status()).isEqualTo(400);
+        assertThat(noReceipt.error()).isEqualTo("bad_request");
+        assertThat(noReceipt.text()).contains("not a receipt: ");
     }
 
     @Test
