@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * {@link #prepare} reads the row again, runs the send-time check ({@link DeliveryCheck}: row still pending, lead not
  * parked, agent still paid, not paused, still covering the PLZ, delivery window open; manual hand-outs and resends
  * have rules of their own there) and records its verdict; for a mail to send it
- * composes the message ({@link #compose}) and claims the row ({@link #claim}) so that no other consumer sends it too.
+ * composes the message ({@link #compose}) and claims the row ({@link #claim}) so that no other consumer sends it too;
+ * the claim's transaction also issues the mail's signed receipt (de.geolead.receipts), which the mail carries.
  * After the SMTP send the route records the result.
  *
  * <p>A claim ({@code sending}) carries the row's attempt number and a lease ({@code lease_until}): the result of an
