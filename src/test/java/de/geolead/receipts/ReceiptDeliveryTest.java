@@ -136,6 +136,9 @@ class ReceiptDeliveryTest {
         assertThat(answer.json().getAsJsonObject().get("result").getAsString()).isEqualTo("VALID");
         assertThat(answer.json().getAsJsonObject().get("seq").getAsLong()).isEqualTo(1);
         assertThat(answer.json().getAsJsonObject().get("problems").getAsJsonArray()).isEmpty();
+        assertThat(answer.json().getAsJsonObject().keySet()).containsExactlyInAnyOrder("result", "problems", "seq", "distributionId",
+                "leadId", "hash", "keyId", "chainChecked", "detail");
+        assertThat(answer.json().getAsJsonObject().get("chainChecked").getAsBoolean()).isTrue();
         assertThat(ApiClient.viewer(app).post("/api/receipts/verify", file).status()).as("a POST: admins only").isEqualTo(403);
 
         // tampered: a changed field
