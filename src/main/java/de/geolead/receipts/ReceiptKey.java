@@ -81,20 +81,36 @@ public final class ReceiptKey {
         return Files.exists(dataDir.resolve(FILE)) ? Optional.of(load("", dataDir)) : Optional.empty();
     }
 
+    /**
+     * Writes a new key into {@code file}, readable by its owner only: written to a temporary file first and then linked
+     * to its name, which fails if the name exists, so a second process on the same data directory never reads a
+     * half-written key and both end up with the same one.
+     */
     private static void generateInto(Path file) throws IOException {
         Files.createDirectories(file.getParent());
-        byte[] encoded = (newPrivateKey() + "\n").getBytes(StandardCharsets.US_ASCII);
+        Path written;
         try {
+            written = Files.createTempFile(file.getParent(), FILE, ".new",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            written = Files.createTempFile(file.getParent(), FILE, ".new");
+        }
+        try {
+            Files.writeString(written, newPrivateKey() + "\n", StandardCharsets.US_ASCII);
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(file);
+                Files.createLink(file, written);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+                if (noLinks instanceof FileAlreadyExistsException exists) {
+                    throw exists;
+                }
+                Files.move(written, file); // a file system without hard links: fails too if the name exists
             }
-            Files.write(file, encoded);
             LOG.info("Receipt signing key generated into {} (readable by its owner only) and used from now on; several instances "
                     + "must share one key: set {} on all of them (java -jar geolead.jar receipt-key)", file, VARIABLE);
         } catch (FileAlreadyExistsException e) {
             // another process of this data directory was faster: use its key
+        } finally {
+            Files.deleteIfExists(written);
         }
     }
 

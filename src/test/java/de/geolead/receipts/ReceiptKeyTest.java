@@ -55,6 +55,27 @@ class ReceiptKeyTest {
     }
 
     @Test
+    void instancesStartingTogetherOnOneDataDirectoryEndUpWithTheSameKey() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                ids.add(pool.submit(() -> ReceiptKey.load("", dataDir).keyId()));
+            }
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<String> id : ids) {
+                distinct.add(id.get());
+            }
+            assertThat(distinct).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var files = Files.list(dataDir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly(ReceiptKey.FILE);
+        }
+    }
+
+    @Test
     void aMalformedKeyStopsWithOneLineNamingTheVariableNeverTheKey() {
         String[] bad = {"not base64 !!", Base64.getEncoder().encodeToString(new byte[] {1, 2, 3}),
                 // a valid key of another algorithm
