@@ -47,7 +47,7 @@ public final class DataKeysCommand {
                     + "(put the new key first: newid:<openssl rand -base64 32>,oldid:<old key>)");
             return 2;
         }
-        try (StandaloneDatabase database = StandaloneDatabase.open(settings)) {
+        try (StandaloneDatabase database = StandaloneDatabase.openCurrent(settings)) {
             out.println("rotate-data-keys: sealing with key '" + keys.currentId() + "', reading with " + keys.ids());
             DataKeyRotation.Result result = new DataKeyRotation(database.database(), new DataCipher(keys), DataKeyRotation.BATCH).run();
             result.lines().forEach(out::println);

@@ -46,6 +46,9 @@ import de.geolead.privacy.DataKeys;
 import de.geolead.privacy.LeadContents;
 import de.geolead.privacy.LeadSealer;
 import de.geolead.privacy.Retention;
+import de.geolead.receipts.ReceiptKey;
+import de.geolead.receipts.ReceiptVerifier;
+import de.geolead.receipts.Receipts;
 import de.geolead.lead.LeadRepository;
 import de.geolead.leadview.LeadView;
 import de.geolead.leadactions.LeadActions;
@@ -171,7 +174,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("deliveryService", new DeliveryService(database, window,
                 new LeadMailComposer(settings.templatesDir(), settings.deliveryZone()), settings.smtpFrom(), Clock.systemUTC(),
                 new MailRetry(settings.mailBackoff(), settings.mailMaxBackoff(), settings.mailRetryFor(), settings.mailLease()),
-                returnLinks, registry.lookupByNameAndType("leadContents", LeadContents.class)));
+                returnLinks, registry.lookupByNameAndType("leadContents", LeadContents.class),
+                registry.lookupByNameAndType("receipts", Receipts.class)));
         configureMail(context, settings);
         configureBilling(context, registry, settings, infrastructure, stripeClient);
         // the Hawtio console on its own port: starts with the context, stops before the infrastructure
@@ -271,6 +275,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
         // data-subject requests (POST /api/data-subjects/export|erasure); AuditLog holds no state, so its own instance
         registry.bind("dataSubjects", new DataSubjects(database, leadContents, anonymiser, new AuditLog(database), Clock.systemUTC()));
         registry.bind("retention", new Retention(database, anonymiser, settings.retention(), Clock.systemUTC()));
+        // signed delivery receipts: a malformed GEOLEAD_RECEIPT_KEY stops the start here (one line naming it)
+        Receipts receipts = new Receipts(database, ReceiptKey.load(settings.receiptKey(), settings.dataDir()), Clock.systemUTC());
+        registry.bind("receipts", receipts);
+        registry.bind("receiptVerifier", new ReceiptVerifier(receipts.key(), receipts));
     }
 
     /**

@@ -4,6 +4,7 @@ import de.geolead.db.Database;
 import de.geolead.distribution.DeliveryWindow;
 import de.geolead.privacy.LeadContents;
 import de.geolead.privacy.UnreadableLeadData;
+import de.geolead.receipts.Receipts;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -28,7 +29,8 @@ import java.util.function.Supplier;
  * {@link #prepare} reads the row again, runs the send-time check ({@link DeliveryCheck}: row still pending, lead not
  * parked, agent still paid, not paused, still covering the PLZ, delivery window open; manual hand-outs and resends
  * have rules of their own there) and records its verdict; for a mail to send it
- * composes the message ({@link #compose}) and claims the row ({@link #claim}) so that no other consumer sends it too.
+ * composes the message ({@link #compose}) and claims the row ({@link #claim}) so that no other consumer sends it too;
+ * the claim's transaction also issues the mail's signed receipt (de.geolead.receipts), which the mail carries.
  * After the SMTP send the route records the result.
  *
  * <p>A claim ({@code sending}) carries the row's attempt number and a lease ({@code lease_until}): the result of an
@@ -56,6 +58,7 @@ public class DeliveryService {
     private final MailRetry retry;
     private final ReturnLink.Maker returnLinks;
     private final LeadContents contents;
+    private final Receipts receipts;
     private final Session session = Session.getInstance(new Properties());
 
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
@@ -66,13 +69,18 @@ public class DeliveryService {
     /** @param returnLinks the return link each mail carries (de.geolead.returns signs them) */
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
                            MailRetry retry, ReturnLink.Maker returnLinks) {
-        this(db, window, composer, from, clock, retry, returnLinks, new LeadContents(db));
+        this(db, window, composer, from, clock, retry, returnLinks, new LeadContents(db), null);
     }
 
-    /** @param contents how the mail reads the lead's contact and PDF (sealed with GEOLEAD_DATA_KEYS, or plain) */
+    /**
+     * @param returnLinks the return link each mail carries (de.geolead.returns signs them)
+     * @param contents    how the mail reads the lead's contact and PDF (sealed with GEOLEAD_DATA_KEYS, or plain)
+     * @param receipts    the signed receipt each mail carries (de.geolead.receipts); null = none
+     */
     public DeliveryService(Database db, DeliveryWindow window, LeadMailComposer composer, String from, Clock clock,
-                           MailRetry retry, ReturnLink.Maker returnLinks, LeadContents contents) {
+                           MailRetry retry, ReturnLink.Maker returnLinks, LeadContents contents, Receipts receipts) {
         this.contents = contents;
+        this.receipts = receipts;
         this.returnLinks = returnLinks;
         this.db = db;
         this.window = window;
@@ -118,7 +126,7 @@ public class DeliveryService {
                 } catch (UnreadableLeadData e) {
                     return unreadable(row, e);
                 }
-                Integer attempt = claim(distributionId).orElse(null);
+                Integer attempt = claimWithReceipt(distributionId, mail).orElse(null);
                 if (attempt == null) {
                     return row.delivery(Delivery.DUPLICATE, "taken by another consumer", null);
                 }
@@ -160,6 +168,32 @@ public class DeliveryService {
         }
         LOG.error("Distribution {} (lead {}, customer {}) failed: {}", row.distributionId, row.leadId, row.customerId, reason);
         return row.delivery(Delivery.SKIPPED, reason, null);
+    }
+
+    /**
+     * {@link #claim} and, in the same transaction, the mail's signed receipt (issued at the first claim, the stored one
+     * on every later attempt), which is then attached to the composed mail as {@code receipt-<distribution id>.json}:
+     * a claimed mail always has its receipt, and a mail never goes out without it.
+     */
+    private Optional<Integer> claimWithReceipt(long distributionId, Composed mail) {
+        if (receipts == null) {
+            return claim(distributionId);
+        }
+        Optional<ClaimWithReceipt> claimed = run("Claiming distribution " + distributionId, () -> db.inTransaction(() ->
+                claim(distributionId).map(attempt -> new ClaimWithReceipt(attempt, receipts.issue(distributionId, mail.messageId())))));
+        if (claimed.isEmpty()) {
+            return Optional.empty();
+        }
+        Receipts.Issued receipt = claimed.get().receipt();
+        try {
+            LeadMailMessage.attachJson(mail.message(), receipt.fileName(), receipt.fileBytes());
+        } catch (MessagingException e) {
+            throw new IllegalStateException("Attaching receipt " + receipt.seq() + " to the mail of distribution " + distributionId + " failed", e);
+        }
+        return Optional.of(claimed.get().attempt());
+    }
+
+    private record ClaimWithReceipt(int attempt, Receipts.Issued receipt) {
     }
 
     /**

@@ -63,6 +63,25 @@ public final class LeadMailMessage {
     }
 
     /**
+     * Adds a JSON attachment ({@code application/json; charset=UTF-8}, e.g. the mail's signed receipt) after the PDF of a
+     * message {@link #build} made; its Message-ID stays.
+     */
+    public static void attachJson(MimeMessage message, String fileName, byte[] json) throws MessagingException {
+        MimeMultipart mixed;
+        try {
+            mixed = (MimeMultipart) message.getContent();
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new MessagingException("not a message built by LeadMailMessage.build", (Exception) e);
+        }
+        MimeBodyPart attachment = new MimeBodyPart();
+        attachment.setDataHandler(new DataHandler(new ByteArrayDataSource(json, "application/json; charset=UTF-8")));
+        attachment.setFileName(fileName);
+        attachment.setDisposition(Part.ATTACHMENT);
+        mixed.addBodyPart(attachment);
+        message.saveChanges();
+    }
+
+    /**
      * {@code <geolead-lead-{leadId}-dist-{distributionId}@{domain}>}, where domain is the part after
      * the @ in {@code from}, or {@code geolead.local} when {@code from} has none.
      */

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * {@code sending} at the kill (SMTP may have accepted them before {@code sent} was recorded).
  */
 @Tag("faults")
-class DeliveryCrashTest {
+public class DeliveryCrashTest {
 
     static final int MAILS = 100;
     static final int KILL_AFTER = 30;
@@ -164,7 +164,7 @@ class DeliveryCrashTest {
      * This JVM's class path. Surefire starts tests from a manifest-only jar whose Class-Path lists the real entries;
      * given as is, Camel's classpath scan finds routes/ twice in the child, so the entries are spelled out.
      */
-    static String classpath() throws IOException {
+    public static String classpath() throws IOException {
         String classpath = System.getProperty("java.class.path");
         if (classpath.contains(java.io.File.pathSeparator) || !classpath.endsWith(".jar")) {
             return classpath;

@@ -78,6 +78,30 @@ class LeadMailMessageTest {
     }
 
     @Test
+    void aJsonAttachmentGoesAfterThePdfAndKeepsTheMessageId() throws Exception {
+        String messageId = LeadMailMessage.messageIdFor(42, 7, FROM);
+        MimeMessage message = LeadMailMessage.build(smtpSession(), FROM, TO, MAIL, PDF, messageId);
+        byte[] json = "{\"receipt\":{\"agent\":{\"name\":\"Müller & Söhne\"}}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        LeadMailMessage.attachJson(message, "receipt-7.json", json);
+        Transport.send(message);
+
+        assertThat(greenMail.waitForIncomingEmail(5_000, 1)).isTrue();
+        MimeMessage received = greenMail.getReceivedMessages()[0];
+        assertThat(received.getMessageID()).isEqualTo(messageId);
+        Multipart mixed = (Multipart) received.getContent();
+        assertThat(mixed.getCount()).isEqualTo(3);
+        assertThat(mixed.getBodyPart(1).isMimeType("application/pdf")).isTrue();
+        BodyPart receipt = mixed.getBodyPart(2);
+        assertThat(receipt.isMimeType("application/json")).isTrue();
+        assertThat(receipt.getDisposition()).isEqualTo(Part.ATTACHMENT);
+        assertThat(receipt.getFileName()).isEqualTo("receipt-7.json");
+        try (InputStream in = receipt.getInputStream()) {
+            assertThat(in.readAllBytes()).isEqualTo(json);
+        }
+    }
+
+    @Test
     void messageIdSurvivesSaveChanges() throws Exception {
         MimeMessage message = LeadMailMessage.build(smtpSession(), FROM, TO, MAIL, PDF, "<fixed-id@geolead.de>");
 

@@ -176,16 +176,31 @@ class DataKeyRotationTest {
         assertThat(text(out)).isEmpty();
     }
 
-    /** Without GEOLEAD_DB_URL the command starts the embedded database itself; one never migrated is refused. */
+    /** Without GEOLEAD_DB_URL and without an embedded database in the data directory there is nothing to rotate: exit 2. */
     @Test
-    void theEmbeddedDatabaseIsOpenedByTheCommandAndAnOldSchemaIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir) {
+    void noEmbeddedDatabaseYetIsRefusedWithTheReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir) {
         Map<String, String> embedded = new HashMap<>();
         embedded.put("geolead.data.dir", dataDir.toString());
         embedded.put("geolead.data.keys", K2);
 
         assertThat(DataKeysCommand.command(GeoleadSettings.from(embedded::get), new PrintStream(out), new PrintStream(err))).isEqualTo(2);
-        assertThat(text(err)).contains("The database schema is not current", "start this version of Geolead once first");
-        assertThat(dataDir.resolve("postgres")).isDirectory();
+        assertThat(text(err)).contains("no database", dataDir.resolve("postgres").toString());
+    }
+
+    /** A database whose schema is older than this jar (migrations pending) is not touched: exit 2 with the reason. */
+    @Test
+    void aSchemaThatIsNotCurrentIsRefused() {
+        db.update("DROP SCHEMA IF EXISTS rotation_old CASCADE");
+        db.update("CREATE SCHEMA rotation_old");
+        Map<String, String> old = settings(K2);
+        old.put("geolead.db.url", db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=rotation_old");
+        try {
+            assertThat(DataKeysCommand.command(GeoleadSettings.from(old::get), new PrintStream(out), new PrintStream(err))).isEqualTo(2);
+            assertThat(text(err)).contains("The database schema is not current", "start this version of Geolead once first");
+            assertThat(db.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'rotation_old'")).isZero();
+        } finally {
+            db.update("DROP SCHEMA IF EXISTS rotation_old CASCADE");
+        }
     }
 
     // ------------------------------------------------------------------ helpers

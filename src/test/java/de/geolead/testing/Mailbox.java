@@ -77,6 +77,36 @@ public final class Mailbox implements AutoCloseable {
         }
     }
 
+    /** Every attachment of a message, in order, with its MIME type (e.g. the PDF, then the receipt). */
+    public static List<TypedAttachment> attachments(MimeMessage message) {
+        try {
+            List<TypedAttachment> found = new ArrayList<>();
+            collect(message.getContent(), found);
+            return found;
+        } catch (IOException | jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An attachment with its content type. */
+    public record TypedAttachment(String fileName, String contentType, byte[] bytes) {}
+
+    private static void collect(Object content, List<TypedAttachment> found) throws IOException, jakarta.mail.MessagingException {
+        if (!(content instanceof Multipart multipart)) {
+            return;
+        }
+        for (int i = 0; i < multipart.getCount(); i++) {
+            BodyPart part = multipart.getBodyPart(i);
+            if (Part.ATTACHMENT.equalsIgnoreCase(part.getDisposition())) {
+                try (InputStream in = part.getInputStream()) {
+                    found.add(new TypedAttachment(part.getFileName(), part.getContentType(), in.readAllBytes()));
+                }
+            } else {
+                collect(part.getContent(), found);
+            }
+        }
+    }
+
     private static Attachment find(Object content) throws IOException, jakarta.mail.MessagingException {
         if (!(content instanceof Multipart multipart)) {
             return null;
