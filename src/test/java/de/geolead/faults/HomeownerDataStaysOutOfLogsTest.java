@@ -3,6 +3,7 @@ package de.geolead.faults;
 import de.geolead.sandbox.SandboxStripe;
 import de.geolead.simulator.dialfire.DialfireSimulator;
 import de.geolead.simulator.dialfire.LeadSheetPdfGenerator;
+import de.geolead.testing.ApiClient;
 import de.geolead.testing.LogCapture;
 import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
@@ -33,6 +34,10 @@ import static org.awaitility.Awaitility.await;
  * Issue 9, item 12: the whole pipeline (Dialfire import, distribution, delivery over SMTP, Stripe webhooks and
  * their processing) with known homeowner and agent data, and not one of those values in the log output from
  * start to stop (every logger, at the levels the app logs, and de.geolead at DEBUG), nor in a status reason.
+ * Issue 13, item 6: the same run with the data protection switched on — contacts and PDFs encrypted
+ * (GEOLEAD_DATA_KEYS, whose key must not be logged either), a contact without consent parked, a data-subject export
+ * and erasure asked with the phone number and e-mail in other spellings, a receipt verified, the retention run — and
+ * neither the logs nor the Prometheus metrics carry any of those values.
  * The stand-ins' own loggers (Dialfire simulator, Stripe stand-in, GreenMail) are not the application's.
  */
 @Tag("faults")
@@ -42,6 +47,10 @@ class HomeownerDataStaysOutOfLogsTest {
     static final String TOKEN = "privacy-token";
     static final String SECRET = "whsec_privacy";
     static final String STRIPE_KEY = "sk_test_privacy";
+    /** GEOLEAD_DATA_KEYS of the run: its key must never be logged. */
+    static final String DATA_KEY = java.util.Base64.getEncoder().encodeToString(
+            "privacy-test-key-0123456789abcde".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    static final String CONSENT_FIELD = "einwilligung";
 
     /** A homeowner as Dialfire has them; every value is unique enough to be found in a log line. */
     record Homeowner(String vorname, String nachname, String strasse, String plzField, String plzInPdf, String ort,
@@ -60,6 +69,9 @@ class HomeownerDataStaysOutOfLogsTest {
     /** A malformed pdf_url, imported in a second run after the pipeline has delivered. */
     static final Homeowner MALFORMED_PDF = new Homeowner("Rosemarie", "Dunkelberg", "Birkenstieg 8", "80331", "80331", "München",
             "+49 89 12121299", "rosemarie.dunkelberg@privat-post.test", "http:///dunkelberg-birkenstieg.pdf");
+    /** Did not consent to be passed on (DIALFIRE_CONSENT_FIELD): parked no_consent, imported in the second run. */
+    static final Homeowner NO_CONSENT = new Homeowner("Friedbert", "Kuckelkorn", "Holunderpfad 11", "10115", "10115", "Berlin",
+            "+49 30 31415926", "friedbert.kuckelkorn@privat-post.test", "leads/kuckelkorn.pdf");
 
     record Agent(String customer, String subscription, String name, String email, String plz) {}
 
@@ -84,6 +96,7 @@ class HomeownerDataStaysOutOfLogsTest {
         port = RunningApp.freePort();
         Level before = LogManager.getLogger("de.geolead").getLevel();
         List<String> lines;
+        String metrics;
         try (Mailbox mailbox = new Mailbox();
              DialfireSimulator dialfire = DialfireSimulator.start(0, CAMPAIGN, TOKEN);
              SandboxStripe stripe = SandboxStripe.start(0, STRIPE_KEY)) {
@@ -92,6 +105,8 @@ class HomeownerDataStaysOutOfLogsTest {
                 try (RunningApp app = RunningApp.start(dataDir, settings(mailbox, dialfire, stripe))) {
                     runThePipeline(app, mailbox, dialfire, stripe);
                     secondCheckoutWithAKnownEmail(stripe, log);
+                    dataProtection(app, mailbox);
+                    metrics = metrics(app);
                 }
                 lines = log.linesWithExceptions();
             }
@@ -121,6 +136,9 @@ class HomeownerDataStaysOutOfLogsTest {
         softly.assertThat(leaks).as("log lines with homeowner or agent data").isEmpty();
         softly.assertThat(reasons).as("parked and skipped rows have reasons").hasSizeGreaterThanOrEqualTo(3);
         softly.assertThat(leakingReasons).as("status reasons with homeowner or agent data").isEmpty();
+        softly.assertThat(metrics).as("the metrics were read").contains("geolead_retention_erased_total");
+        softly.assertThat(forbidden()).as("values in the Prometheus metrics")
+                .noneMatch(value -> metrics.toLowerCase(Locale.ROOT).contains(value.toLowerCase(Locale.ROOT)));
         softly.assertAll();
     }
 
@@ -137,6 +155,11 @@ class HomeownerDataStaysOutOfLogsTest {
         props.put("geolead.payment.check.cron", RunningApp.NEVER);
         props.put("geolead.head.start", "PT3S");
         props.put("geolead.mail.backoff", "PT0.2S");
+        props.put("geolead.data.keys", "k1:" + DATA_KEY);
+        props.put("dialfire.consent.field", CONSENT_FIELD);
+        // the retention is run by the test (direct:data-retention-run), then for every lead older than a second
+        props.put("geolead.retention", "PT1S");
+        props.putAll(ApiClient.settings(dataDir));
         return props;
     }
 
@@ -179,7 +202,10 @@ class HomeownerDataStaysOutOfLogsTest {
 
         // a second run brings a contact whose pdf_url is malformed; whatever the import makes of it, nothing leaks
         dialfire.succeed(dialfire.addContact("anrufen", fields(MALFORMED_PDF)), "anrufen");
+        dialfire.putResource(NO_CONSENT.pdfPath(), LeadSheetPdfGenerator.leadSheet(sheet(NO_CONSENT)), "application/pdf");
+        dialfire.succeed(dialfire.addContact("anrufen", fields(NO_CONSENT)), "anrufen");
         app.runImport();
+        assertThat(db.count("SELECT count(*) FROM leads WHERE status = 'no_consent'")).isEqualTo(1);
 
         assertThat(db.count("SELECT count(*) FROM leads WHERE status = 'unroutable'")).isEqualTo(1);
         assertThat(db.count("SELECT count(*) FROM leads WHERE status = 'pdf_missing'")).isGreaterThanOrEqualTo(1);
@@ -201,7 +227,48 @@ class HomeownerDataStaysOutOfLogsTest {
 
     private static Map<String, String> fields(Homeowner h) {
         return Map.of("vorname", h.vorname(), "nachname", h.nachname(), "strasse", h.strasse(), "plz", h.plzField(),
-                "ort", h.ort(), "email", h.email(), "$phone", h.phone(), "pdf_url", h.pdfPath());
+                "ort", h.ort(), "email", h.email(), "$phone", h.phone(), "pdf_url", h.pdfPath(),
+                CONSENT_FIELD, h == NO_CONSENT ? "nein" : "ja");
+    }
+
+    /**
+     * The data protection on top of the run: the stored data is sealed; an export by the Berlin homeowner's phone in
+     * national spelling and an erasure by the München homeowner's e-mail in capitals; a mail's receipt verified over
+     * the API; the retention erasing what is left.
+     */
+    private void dataProtection(RunningApp app, Mailbox mailbox) {
+        assertThat(db.count("SELECT count(*) FROM leads WHERE contact_key = 'k1'")).as("sealed contacts").isGreaterThanOrEqualTo(4);
+        assertThat(db.count("SELECT count(*) FROM leads WHERE contact::text LIKE '%" + BERLIN.nachname() + "%'")).isZero();
+        ApiClient api = ApiClient.admin(app);
+
+        ApiClient.Answer export = api.post("/api/data-subjects/export", "{\"phone\":\"030 987 654 32\"}");
+        assertThat(export.status()).isEqualTo(200);
+        assertThat(export.text()).contains(BERLIN.nachname());
+        ApiClient.Answer erasure = api.post("/api/data-subjects/erasure",
+                "{\"email\":\"" + MUENCHEN.email().toUpperCase(Locale.ROOT) + "\",\"reference\":\"DSR-2026-7\"}");
+        assertThat(erasure.status()).isEqualTo(200);
+        assertThat(db.count("SELECT count(*) FROM leads WHERE erased_reason = 'request'")).isEqualTo(1);
+
+        Mailbox.TypedAttachment receipt = Mailbox.attachments(mailbox.messages().get(0)).stream()
+                .filter(a -> a.fileName().startsWith("receipt-")).findFirst().orElseThrow();
+        ApiClient.Answer verified = api.post("/api/receipts/verify", new String(receipt.bytes(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(verified.status()).isEqualTo(200);
+        assertThat(verified.json().getAsJsonObject().get("result").getAsString()).isEqualTo("VALID");
+
+        app.context().createProducerTemplate().sendBody("direct:data-retention-run", null);
+        assertThat(db.count("SELECT count(*) FROM leads WHERE erased_reason = 'retention'")).as("erased by the retention").isPositive();
+    }
+
+    /** The Prometheus scrape of the management port, logged in as the generated ops user. */
+    private String metrics(RunningApp app) throws Exception {
+        String line = java.nio.file.Files.readAllLines(dataDir.resolve("management-users.properties")).stream()
+                .filter(l -> l.startsWith("user.ops")).findFirst().orElseThrow();
+        String password = line.substring(line.indexOf('=') + 1, line.lastIndexOf(',')).trim();
+        String credentials = java.util.Base64.getEncoder().encodeToString(("ops:" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort() + "/observe/metrics"))
+                .header("Authorization", "Basic " + credentials).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
     }
 
     private static Map<String, String> sheet(Homeowner h) {
@@ -211,7 +278,8 @@ class HomeownerDataStaysOutOfLogsTest {
     /** Every value that must never be logged: the homeowners' data and PDF locations, the agents' names and e-mails. */
     static List<String> forbidden() {
         List<String> values = new ArrayList<>();
-        for (Homeowner h : List.of(BERLIN, MUENCHEN, GARBAGE_PLZ, BROKEN_PDF, MALFORMED_PDF)) {
+        values.add(DATA_KEY);
+        for (Homeowner h : List.of(BERLIN, MUENCHEN, GARBAGE_PLZ, BROKEN_PDF, MALFORMED_PDF, NO_CONSENT)) {
             values.addAll(List.of(h.vorname(), h.nachname(), h.strasse(), h.phone(), h.phone().replace(" ", ""), h.email()));
             values.add(h.pdfPath().substring(h.pdfPath().lastIndexOf('/') + 1).replace(".pdf", ""));
         }
