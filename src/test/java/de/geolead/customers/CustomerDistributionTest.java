@@ -1,13 +1,11 @@
 package de.geolead.customers;
 
-import de.geolead.config.Infrastructure;
 import de.geolead.distribution.MonthlyCap;
 import de.geolead.testing.ApiClient;
 import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
-import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,29 +64,14 @@ class CustomerDistributionTest {
     /** The previous test's messages would hit new rows with the same ids (RESTART IDENTITY): none may be left. */
     @BeforeEach
     void cleanSlate() throws Exception {
-        List<String> queues = List.of("geolead.leads.new", "geolead.deliveries");
-        for (String name : queues) {
-            purge(name);
-        }
-        await().atMost(Duration.ofSeconds(20)).until(() -> queues.stream().allMatch(name ->
-                queue(name) == null || queue(name).getDeliveringCount() == 0));
-        for (String name : queues) {
-            purge(name);
-        }
+        app.emptyWorkQueues(Duration.ofSeconds(20));
         db.reset();
         mailbox.clear();
     }
 
-    static void purge(String name) throws Exception {
-        Queue queue = queue(name);
-        if (queue != null) {
-            queue.deleteAllReferences();
-        }
-    }
 
     static Queue queue(String name) {
-        return app.bean("infrastructure", Infrastructure.class).embeddedBroker().server().getActiveMQServer()
-                .locateQueue(SimpleString.of(name));
+        return app.queue(name);
     }
 
     /** Paid agents subscribed to {@code plz}, in order of subscription (the rotation's order for newcomers). */

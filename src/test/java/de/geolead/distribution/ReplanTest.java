@@ -1,6 +1,5 @@
 package de.geolead.distribution;
 
-import de.geolead.config.Infrastructure;
 import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
@@ -8,7 +7,6 @@ import de.geolead.testing.TestDatabase;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
-import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,30 +73,14 @@ class ReplanTest {
     /** The previous test's messages would hit new rows with the same ids (RESTART IDENTITY): none may be left. */
     @BeforeEach
     void cleanSlate() throws Exception {
-        List<String> queues = List.of("geolead.leads.new", "geolead.deliveries");
-        for (String name : queues) {
-            purge(name); // waiting and scheduled messages
-        }
-        // messages being processed finish (and may send more, purged next)
-        await().atMost(Duration.ofSeconds(20)).until(() -> queues.stream().allMatch(name ->
-                queue(name) == null || queue(name).getDeliveringCount() == 0));
-        for (String name : queues) {
-            purge(name);
-        }
+        app.emptyWorkQueues(Duration.ofSeconds(20));
         db.reset();
         mailbox.clear();
     }
 
-    static void purge(String name) throws Exception {
-        Queue queue = queue(name);
-        if (queue != null) { // created with its first message
-            queue.deleteAllReferences();
-        }
-    }
 
     static Queue queue(String name) {
-        return app.bean("infrastructure", Infrastructure.class).embeddedBroker().server().getActiveMQServer()
-                .locateQueue(SimpleString.of(name));
+        return app.queue(name);
     }
 
     static void publish(long leadId) {

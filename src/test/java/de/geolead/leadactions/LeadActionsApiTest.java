@@ -3,7 +3,6 @@ package de.geolead.leadactions;
 import com.google.gson.JsonObject;
 import de.geolead.api.ApiUser;
 import de.geolead.api.Requests;
-import de.geolead.config.Infrastructure;
 import de.geolead.testing.ApiClient;
 import de.geolead.testing.LogCapture;
 import de.geolead.testing.Mailbox;
@@ -15,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
-import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.camel.Exchange;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
@@ -73,28 +71,14 @@ class LeadActionsApiTest {
     /** The previous test's messages would hit new rows with the same ids (RESTART IDENTITY): none may be left. */
     @BeforeEach
     void cleanSlate() throws Exception {
-        List<String> queues = List.of("geolead.leads.new", "geolead.deliveries");
-        for (String name : queues) {
-            purge(name);
-        }
-        await().atMost(WAIT).until(() -> queues.stream().allMatch(name -> queue(name) == null || queue(name).getDeliveringCount() == 0));
-        for (String name : queues) {
-            purge(name);
-        }
+        app.emptyWorkQueues(WAIT);
         db.reset();
         mailbox.clear();
     }
 
-    static void purge(String name) throws Exception {
-        Queue queue = queue(name);
-        if (queue != null) {
-            queue.deleteAllReferences();
-        }
-    }
 
     static Queue queue(String name) {
-        return app.bean("infrastructure", Infrastructure.class).embeddedBroker().server().getActiveMQServer()
-                .locateQueue(SimpleString.of(name));
+        return app.queue(name);
     }
 
     /** No message waiting or being processed on either queue (scheduled ones, a follower's for later, may wait). */

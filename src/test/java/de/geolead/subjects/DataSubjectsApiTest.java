@@ -3,7 +3,6 @@ package de.geolead.subjects;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import de.geolead.config.Infrastructure;
 import de.geolead.lead.LeadSheetPdf;
 import de.geolead.testing.ApiClient;
 import de.geolead.testing.LogCapture;
@@ -11,7 +10,6 @@ import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
-import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,28 +72,14 @@ class DataSubjectsApiTest {
     /** A follower's scheduled message of an earlier test would hit a new row with its id (RESTART IDENTITY): none is left. */
     @BeforeEach
     void cleanSlate() throws Exception {
-        List<String> queues = List.of("geolead.leads.new", "geolead.deliveries");
-        for (String name : queues) {
-            purge(name);
-        }
-        await().atMost(WAIT).until(() -> queues.stream().allMatch(name -> queue(name) == null || queue(name).getDeliveringCount() == 0));
-        for (String name : queues) {
-            purge(name);
-        }
+        app.emptyWorkQueues(WAIT);
         db.reset();
         mailbox.clear();
     }
 
-    static void purge(String name) throws Exception {
-        Queue queue = queue(name);
-        if (queue != null) {
-            queue.deleteAllReferences();
-        }
-    }
 
     static Queue queue(String name) {
-        return app.bean("infrastructure", Infrastructure.class).embeddedBroker().server().getActiveMQServer()
-                .locateQueue(SimpleString.of(name));
+        return app.queue(name);
     }
 
     /** Erika's leads (phone in two fields and spellings, e-mail in another case), Max's lead, and ids in that order. */

@@ -66,15 +66,9 @@ public final class Mailbox implements AutoCloseable {
     public record Attachment(String fileName, byte[] bytes) {}
 
     public static Attachment attachment(MimeMessage message) {
-        try {
-            Attachment found = find(message.getContent());
-            if (found == null) {
-                throw new AssertionError("message has no attachment");
-            }
-            return found;
-        } catch (IOException | jakarta.mail.MessagingException e) {
-            throw new IllegalStateException(e);
-        }
+        TypedAttachment first = attachments(message).stream().findFirst()
+                .orElseThrow(() -> new AssertionError("message has no attachment"));
+        return new Attachment(first.fileName(), first.bytes());
     }
 
     /** Every attachment of a message, in order, with its MIME type (e.g. the PDF, then the receipt). */
@@ -105,25 +99,6 @@ public final class Mailbox implements AutoCloseable {
                 collect(part.getContent(), found);
             }
         }
-    }
-
-    private static Attachment find(Object content) throws IOException, jakarta.mail.MessagingException {
-        if (!(content instanceof Multipart multipart)) {
-            return null;
-        }
-        for (int i = 0; i < multipart.getCount(); i++) {
-            BodyPart part = multipart.getBodyPart(i);
-            if (Part.ATTACHMENT.equalsIgnoreCase(part.getDisposition())) {
-                try (InputStream in = part.getInputStream()) {
-                    return new Attachment(part.getFileName(), in.readAllBytes());
-                }
-            }
-            Attachment nested = find(part.getContent());
-            if (nested != null) {
-                return nested;
-            }
-        }
-        return null;
     }
 
     @Override

@@ -174,6 +174,36 @@ public final class RunningApp implements AutoCloseable {
         return bodies;
     }
 
+    /** The embedded broker's queue {@code name}, or null before its first message created it. */
+    public org.apache.activemq.artemis.core.server.Queue queue(String name) {
+        return bean("infrastructure", de.geolead.config.Infrastructure.class).embeddedBroker().server().getActiveMQServer()
+                .locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(name));
+    }
+
+    /**
+     * Empties the work queues ({@code geolead.leads.new}, {@code geolead.deliveries}), scheduled messages included, once
+     * no message of theirs is being processed any more (those finish and may send more, emptied too): between tests
+     * that reset the database (RESTART IDENTITY), so that no earlier test's message hits a new row with the same id.
+     */
+    public void emptyWorkQueues(java.time.Duration wait) {
+        List<String> names = List.of("geolead.leads.new", "geolead.deliveries");
+        names.forEach(this::purge);
+        org.awaitility.Awaitility.await().atMost(wait).until(() ->
+                names.stream().allMatch(name -> queue(name) == null || queue(name).getDeliveringCount() == 0));
+        names.forEach(this::purge);
+    }
+
+    private void purge(String name) {
+        org.apache.activemq.artemis.core.server.Queue queue = queue(name);
+        if (queue != null) {
+            try {
+                queue.deleteAllReferences();
+            } catch (Exception e) {
+                throw new IllegalStateException("Emptying queue " + name + " failed", e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         main.stop();
