@@ -1,6 +1,7 @@
 package de.geolead;
 
 import de.geolead.config.GeoleadConfiguration;
+import de.geolead.config.SettingError;
 import de.geolead.config.ManagementUsers;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.main.BaseMainSupport;
@@ -26,7 +27,12 @@ public final class GeoleadApplication {
         try {
             newMain(Boolean.parseBoolean(System.getenv("GEOLEAD_DEV_MODE")) ? Path.of("routes") : null).run(args);
         } catch (Exception e) {
-            LoggerFactory.getLogger(GeoleadApplication.class).error("Geolead failed to start: {}", e.getMessage(), e);
+            SettingError setting = SettingError.in(e);
+            if (setting != null) {
+                LoggerFactory.getLogger(GeoleadApplication.class).error("Geolead failed to start: {}", setting.getMessage());
+            } else {
+                LoggerFactory.getLogger(GeoleadApplication.class).error("Geolead failed to start: {}", e.getMessage(), e);
+            }
             // the embedded database and broker must not keep a half-started JVM alive
             System.exit(1);
         }

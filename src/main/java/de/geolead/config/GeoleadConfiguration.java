@@ -139,8 +139,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         GeoleadSettings settings = GeoleadSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(""));
         LOG.info("Geolead configuration: {}", settings.describe());
-        // a malformed GEOLEAD_DATA_KEYS stops the start before the database and broker are opened
-        DataKeys.parse(settings.dataKeys());
+        // the keys first: a malformed GEOLEAD_DATA_KEYS or GEOLEAD_RECEIPT_KEY stops the start with one line naming it,
+        // before the database and broker are opened
+        DataKeys dataKeys = setting(() -> DataKeys.parse(settings.dataKeys()));
+        ReceiptKey receiptKey = setting(() -> ReceiptKey.load(settings.receiptKey(), settings.dataDir()));
 
         Infrastructure infrastructure = Infrastructure.open(settings);
         // a context service: stopped after the routes, so consumers never outlive their broker or database
@@ -154,7 +156,7 @@ public class GeoleadConfiguration implements CamelConfiguration {
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(infrastructure.connectionFactory());
         ClusteredScheduler scheduler = ClusteredScheduler.configure(context, settings, infrastructure.jdbcUrl(), infrastructure.dataSource());
 
-        configureDataProtection(registry, settings, infrastructure.database());
+        configureDataProtection(registry, settings, infrastructure.database(), dataKeys, receiptKey);
         boolean importEnabled = configureDialfire(context, registry, settings, infrastructure.database());
 
         DeliveryWindow window = DeliveryWindow.parse(settings.deliveryWindow(), settings.deliveryZone());
@@ -253,13 +255,23 @@ public class GeoleadConfiguration implements CamelConfiguration {
         return audit;
     }
 
+    /** Reads a setting that does not parse as a {@link SettingError}: one line at start-up, no stack trace. */
+    private static <T> T setting(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            throw new SettingError(e.getMessage());
+        }
+    }
+
     /**
      * Data protection (issue 13, package de.geolead.privacy): the read path of homeowner data and the erasure that
      * retention and data-subject requests share; the keys the contact and the PDF are sealed with (a malformed
      * GEOLEAD_DATA_KEYS stops the start, one WARN per start without it); the retention (routes/data-protection.camel.yaml).
      */
-    private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database) {
-        DataCipher cipher = new DataCipher(DataKeys.parse(settings.dataKeys()));
+    private static void configureDataProtection(Registry registry, GeoleadSettings settings, Database database,
+                                                DataKeys dataKeys, ReceiptKey receiptKey) {
+        DataCipher cipher = new DataCipher(dataKeys);
         if (cipher.enabled()) {
             LOG.info("Contacts and lead sheets are stored encrypted (AES-256-GCM) with key '{}'; keys read: {}",
                     cipher.currentKeyId(), cipher.keys().ids());
@@ -275,8 +287,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         // data-subject requests (POST /api/data-subjects/export|erasure); AuditLog holds no state, so its own instance
         registry.bind("dataSubjects", new DataSubjects(database, leadContents, anonymiser, new AuditLog(database), Clock.systemUTC()));
         registry.bind("retention", new Retention(database, anonymiser, settings.retention(), Clock.systemUTC()));
-        // signed delivery receipts: a malformed GEOLEAD_RECEIPT_KEY stops the start here (one line naming it)
-        Receipts receipts = new Receipts(database, ReceiptKey.load(settings.receiptKey(), settings.dataDir()), Clock.systemUTC());
+        // signed delivery receipts
+        Receipts receipts = new Receipts(database, receiptKey, Clock.systemUTC());
         registry.bind("receipts", receipts);
         registry.bind("receiptVerifier", new ReceiptVerifier(receipts.key(), receipts));
     }

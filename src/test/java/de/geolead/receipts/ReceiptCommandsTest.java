@@ -162,11 +162,30 @@ class ReceiptCommandsTest {
         Run run = run(env);
         assertThat(run.exit()).as(run.toString()).isEqualTo(1);
         String all = run.out() + run.err();
-        // the ERROR line (GeoleadApplication adds the stack trace, as for every failed start; it has no cause)
-        assertThat(all.lines().filter(l -> l.contains("ERROR") && l.contains("GEOLEAD_RECEIPT_KEY")).toList()).as(all)
-                .containsExactly(all.lines().filter(l -> l.contains("Geolead failed to start: GEOLEAD_RECEIPT_KEY is not a base64 PKCS#8 "
-                        + "Ed25519 private key (make one with: java -jar geolead.jar receipt-key)")).findFirst().orElseThrow());
-        assertThat(all).doesNotContain("Caused by");
+        assertOneStartLine(all, "Geolead failed to start: GEOLEAD_RECEIPT_KEY is not a base64 PKCS#8 "
+                + "Ed25519 private key (make one with: java -jar geolead.jar receipt-key)");
         assertThat(all).doesNotContain(bad);
+    }
+
+    /** The same for GEOLEAD_DATA_KEYS: one ERROR line naming the variable, no stack trace, nothing opened, never the key. */
+    @Test
+    void aMalformedDataKeyStopsTheApplicationWithOneLineNamingTheVariable() throws Exception {
+        String shortKey = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+        Map<String, String> env = new java.util.HashMap<>(online());
+        env.put("GEOLEAD_DATA_KEYS", "k1:" + shortKey);
+        env.put("GEOLEAD_HTTP_PORT", Integer.toString(RunningApp.freePort()));
+        env.put("GEOLEAD_MANAGEMENT_PORT", Integer.toString(RunningApp.freePort()));
+        env.put("GEOLEAD_HTTP_BIND", "127.0.0.1");
+        Run run = run(env);
+        assertThat(run.exit()).as(run.toString()).isEqualTo(1);
+        String all = run.out() + run.err();
+        assertOneStartLine(all, "Geolead failed to start: GEOLEAD_DATA_KEYS: pair 1 (key id 'k1') holds a key of 16 bytes, not 32");
+        assertThat(all).doesNotContain(shortKey).doesNotContain("Database schema is current");
+    }
+
+    /** Exactly one ERROR line, the one starting with {@code line}, and no stack trace. */
+    static void assertOneStartLine(String all, String line) {
+        assertThat(all.lines().filter(l -> l.contains("ERROR")).toList()).as(all).singleElement().asString().contains(line);
+        assertThat(all).as("no stack trace").doesNotContain("\tat ").doesNotContain("Caused by");
     }
 }
