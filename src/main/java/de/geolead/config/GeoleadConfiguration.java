@@ -167,6 +167,9 @@ public class GeoleadConfiguration implements CamelConfiguration {
         StripeClient stripeClient = stripeClient(settings);
         // the API's door and audit log first: the returns, lead actions, agents and admin page use them
         AuditLog audit = configureOperationsApi(registry, settings, database);
+        // data-subject requests (POST /api/data-subjects/export|erasure): the API's audit log records who asked
+        registry.bind("dataSubjects", new DataSubjects(database, registry.lookupByNameAndType("leadContents", LeadContents.class),
+                registry.lookupByNameAndType("anonymiser", Anonymiser.class), audit, Clock.systemUTC()));
         ReturnLinks returnLinks = configureReturns(registry, settings, database, stripeClient, audit);
         DistributionStore distributionStore = new DistributionStore(database, monthlyCap);
         registry.bind("leadDistribution", new LeadDistribution(planner, distributionStore, Clock.systemUTC()));
@@ -284,8 +287,6 @@ public class GeoleadConfiguration implements CamelConfiguration {
         registry.bind("leadSealer", new LeadSealer(database, cipher));
         registry.bind("leadContents", leadContents);
         registry.bind("anonymiser", anonymiser);
-        // data-subject requests (POST /api/data-subjects/export|erasure); AuditLog holds no state, so its own instance
-        registry.bind("dataSubjects", new DataSubjects(database, leadContents, anonymiser, new AuditLog(database), Clock.systemUTC()));
         registry.bind("retention", new Retention(database, anonymiser, settings.retention(), Clock.systemUTC()));
         // signed delivery receipts
         Receipts receipts = new Receipts(database, receiptKey, Clock.systemUTC());

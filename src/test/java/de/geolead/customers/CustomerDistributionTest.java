@@ -6,7 +6,6 @@ import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
-import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,11 +66,6 @@ class CustomerDistributionTest {
         app.emptyWorkQueues(Duration.ofSeconds(20));
         db.reset();
         mailbox.clear();
-    }
-
-
-    static Queue queue(String name) {
-        return app.queue(name);
     }
 
     /** Paid agents subscribed to {@code plz}, in order of subscription (the rotation's order for newcomers). */

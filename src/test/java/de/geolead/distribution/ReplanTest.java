@@ -4,9 +4,6 @@ import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
-import jakarta.mail.BodyPart;
-import jakarta.mail.Multipart;
-import jakarta.mail.internet.MimeMessage;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +74,6 @@ class ReplanTest {
         db.reset();
         mailbox.clear();
     }
-
 
     static Queue queue(String name) {
         return app.queue(name);
@@ -151,7 +147,7 @@ class ReplanTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> mailsTo(next[0]) >= 1);
         assertThat(mailsTo(next[0])).isEqualTo(1);
         assertThat(mailsTo(gone)).isZero();
-        assertThat(text(mailbox.messagesTo(data.email(next[0])).get(0))).contains("nur an Sie");
+        assertThat(Mailbox.text(mailbox.messagesTo(data.email(next[0])).get(0))).contains("nur an Sie");
         await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(rowStatus(lead, next[0])));
         assertThat(rowStatus(lead, gone)).isEqualTo("skipped");
         assertThat(db.row("SELECT role FROM lead_distributions WHERE lead_id = ? AND customer_id = ?", lead, next[0]).get("role")).isEqualTo("only");
@@ -231,7 +227,7 @@ class ReplanTest {
         assertThat(Instant.now()).isBefore(planned.plus(LONG_HEAD_START));
         for (long follower : followers) {
             assertThat(mailsTo(follower)).isEqualTo(1);
-            String text = text(mailbox.messagesTo(data.email(follower)).get(0));
+            String text = Mailbox.text(mailbox.messagesTo(data.email(follower)).get(0));
             assertThat(text).as("shared with the other follower, no exclusivity promised").contains("auch an Sie")
                     .doesNotContain("Vorsprung").doesNotContain("nur an Sie");
         }
@@ -258,7 +254,7 @@ class ReplanTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> mailsTo(other) >= 1);
         assertThat(rowStatus(first, skipped[0])).isEqualTo("skipped");
         // the single follower left had the lead alone: its mail said so
-        assertThat(text(mailbox.messagesTo(data.email(other)).get(0))).contains("nur an Sie");
+        assertThat(Mailbox.text(mailbox.messagesTo(data.email(other)).get(0))).contains("nur an Sie");
         db.update("UPDATE customers SET status = 'paid' WHERE id = ?", skipped[0]); // pays again
 
         long second = data.lead("50667", "Köln");
@@ -320,7 +316,7 @@ class ReplanTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> mailbox.messages().size() >= 1);
         long newHeadStart = (Long) db.row("SELECT customer_id FROM lead_distributions WHERE lead_id = ? AND role = 'head_start' "
                 + "AND customer_id IN (?, ?)", lead, second[0], second[1]).get("customer_id");
-        String text = text(mailbox.messagesTo(data.email(newHeadStart)).get(0));
+        String text = Mailbox.text(mailbox.messagesTo(data.email(newHeadStart)).get(0));
         assertThat(text).as("one agent follows, not the three skipped ones").contains("Vorsprung").contains("einen weiteren Makler");
         Instant followerDue = ((Timestamp) db.row("SELECT scheduled_for FROM lead_distributions WHERE lead_id = ? AND role = 'follower' AND status = 'pending'",
                 lead).get("scheduled_for")).toInstant();
@@ -421,29 +417,4 @@ class ReplanTest {
         assertThat(mailbox.messages()).hasSize(2);
     }
 
-    /** The plain-text part of a lead mail. */
-    static String text(MimeMessage message) throws Exception {
-        String found = findText(message.getContent());
-        assertThat(found).as("text part").isNotNull();
-        return found;
-    }
-
-    private static String findText(Object content) throws Exception {
-        if (content instanceof String s) {
-            return s;
-        }
-        if (content instanceof Multipart multipart) {
-            for (int i = 0; i < multipart.getCount(); i++) {
-                BodyPart part = multipart.getBodyPart(i);
-                if (part.isMimeType("text/plain")) {
-                    return (String) part.getContent();
-                }
-                String nested = part.isMimeType("multipart/*") ? findText(part.getContent()) : null;
-                if (nested != null) {
-                    return nested;
-                }
-            }
-        }
-        return null;
-    }
 }

@@ -11,8 +11,6 @@ import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.mail.BodyPart;
-import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.camel.Exchange;
 import org.apache.activemq.artemis.core.server.Queue;
@@ -75,7 +73,6 @@ class LeadActionsApiTest {
         db.reset();
         mailbox.clear();
     }
-
 
     static Queue queue(String name) {
         return app.queue(name);
@@ -214,7 +211,7 @@ class LeadActionsApiTest {
         long manual = answer.json().getAsJsonObject().get("distributionId").getAsLong();
         assertThat(answer.json().getAsJsonObject().get("kind").getAsString()).isEqualTo("manual");
         await().atMost(WAIT).until(() -> "sent".equals(row(manual).get("status")) && mailsTo(covering).size() == 1);
-        assertThat(text(mailsTo(covering).get(0))).contains("nur an Sie");
+        assertThat(Mailbox.text(mailsTo(covering).get(0))).contains("nur an Sie");
         assertThat(leadStatus(lead)).isEqualTo("distributed");
 
         ApiClient.Answer refused = post("/api/leads/" + lead + "/assign", "{\"customerId\": " + far + "}");
@@ -226,7 +223,7 @@ class LeadActionsApiTest {
         assertThat(forced.status()).as(forced.text()).isEqualTo(200);
         long forcedMail = forced.json().getAsJsonObject().get("distributionId").getAsLong();
         await().atMost(WAIT).until(() -> "sent".equals(row(forcedMail).get("status")) && mailsTo(far).size() == 1);
-        assertThat(text(mailsTo(far).get(0))).as("the covering agent has it too").contains("auch an Sie");
+        assertThat(Mailbox.text(mailsTo(far).get(0))).as("the covering agent has it too").contains("auch an Sie");
         await().atMost(WAIT).until(LeadActionsApiTest::queuesIdle);
         assertThat(mailbox.messages()).hasSize(2);
         assertThat(db.count("SELECT count(*) FROM audit_log WHERE action = 'lead.assign'")).isEqualTo(2);
@@ -493,28 +490,4 @@ class LeadActionsApiTest {
         }
     }
 
-    static String text(MimeMessage message) throws Exception {
-        String found = findText(message.getContent());
-        assertThat(found).as("text part").isNotNull();
-        return found;
-    }
-
-    private static String findText(Object content) throws Exception {
-        if (content instanceof String s) {
-            return s;
-        }
-        if (content instanceof Multipart multipart) {
-            for (int i = 0; i < multipart.getCount(); i++) {
-                BodyPart part = multipart.getBodyPart(i);
-                if (part.isMimeType("text/plain")) {
-                    return (String) part.getContent();
-                }
-                String nested = part.isMimeType("multipart/*") ? findText(part.getContent()) : null;
-                if (nested != null) {
-                    return nested;
-                }
-            }
-        }
-        return null;
-    }
 }

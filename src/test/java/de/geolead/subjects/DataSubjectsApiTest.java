@@ -77,7 +77,6 @@ class DataSubjectsApiTest {
         mailbox.clear();
     }
 
-
     static Queue queue(String name) {
         return app.queue(name);
     }

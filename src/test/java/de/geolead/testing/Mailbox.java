@@ -62,6 +62,38 @@ public final class Mailbox implements AutoCloseable {
         }
     }
 
+    /** The plain-text part of a message (a lead mail's text/plain alternative); fails the test when there is none. */
+    public static String text(MimeMessage message) {
+        try {
+            String found = findText(message.getContent());
+            if (found == null) {
+                throw new AssertionError("message has no text part");
+            }
+            return found;
+        } catch (IOException | jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String findText(Object content) throws IOException, jakarta.mail.MessagingException {
+        if (content instanceof String text) {
+            return text;
+        }
+        if (content instanceof Multipart multipart) {
+            for (int i = 0; i < multipart.getCount(); i++) {
+                BodyPart part = multipart.getBodyPart(i);
+                if (part.isMimeType("text/plain")) {
+                    return (String) part.getContent();
+                }
+                String nested = part.isMimeType("multipart/*") ? findText(part.getContent()) : null;
+                if (nested != null) {
+                    return nested;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The first attachment of a message: its file name and bytes. */
     public record Attachment(String fileName, byte[] bytes) {}
 
