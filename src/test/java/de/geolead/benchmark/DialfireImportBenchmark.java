@@ -114,6 +114,8 @@ class DialfireImportBenchmark {
                 raw(raw, app, db, warmup);
 
                 populate(dialfire, pdfs, contacts);
+                reset(app, db);
+                long before = heapAfterGcMb();
                 double geoleadSeconds;
                 try (Profile ignored = Profile.start("import")) {
                     geoleadSeconds = geolead(app, db, contacts);
@@ -124,8 +126,8 @@ class DialfireImportBenchmark {
                 String rawCpu = lastCpu;
                 long rawHeap = heapAfterGcMb();
                 Report.add(new Report.Row("import", contacts / geoleadSeconds, contacts / rawSeconds, " leads/s", null, "≥ 0.5 × raw",
-                        String.format(Locale.ROOT, "%d contacts, %d-byte PDFs, sealed, %d workers; %.1f s vs %.1f s; CPU ms/lead %s (Geolead) vs %s (raw); heap after full GC %d MB / %d MB",
-                                contacts, pdfBytes, WORKERS, geoleadSeconds, rawSeconds, geoleadCpu, rawCpu, geoleadHeap, rawHeap)));
+                        String.format(Locale.ROOT, "%d contacts, %d-byte PDFs, sealed, %d workers; %.1f s vs %.1f s; CPU ms/lead %s (Geolead) vs %s (raw); heap after full GC %d MB before (the simulator's PDFs), %d MB after Geolead, %d MB after raw",
+                                contacts, pdfBytes, WORKERS, geoleadSeconds, rawSeconds, geoleadCpu, rawCpu, before, geoleadHeap, rawHeap)));
             } finally {
                 raw.close();
             }
@@ -188,7 +190,7 @@ class DialfireImportBenchmark {
      * CPU time spent during a run by this JVM (app, broker, simulator and baseline alike) and by the PostgreSQL server
      * (postmaster, its backends and helpers, those that exited included), from /proc; "?" where /proc is not readable.
      */
-    record Cpu(long jvmNanos, long pgTicks, long postmaster) {
+    record Cpu(long jvmNanos, long pgTicks, long postmaster, long gcMillis, long jitMillis) {
 
         static Cpu start(TestDatabase db) {
             long postmaster = -1;
@@ -198,16 +200,27 @@ class DialfireImportBenchmark {
             } catch (RuntimeException e) {
                 // not on Linux, or not readable
             }
-            return new Cpu(jvmCpu(), pgTicks(postmaster), postmaster);
+            return new Cpu(jvmCpu(), pgTicks(postmaster), postmaster, totalGcMillis(), totalJitMillis());
         }
 
         String perItem(int items) {
             double jvm = (jvmCpu() - jvmNanos) / 1e6 / items;
+            String gc = String.format(Locale.ROOT, " (GC pauses %.2f, JIT %.2f)", (totalGcMillis() - gcMillis) / (double) items,
+                    (totalJitMillis() - jitMillis) / (double) items);
             if (postmaster < 0) {
-                return String.format(Locale.ROOT, "JVM %.2f", jvm);
+                return String.format(Locale.ROOT, "JVM %.2f", jvm) + gc;
             }
             double pg = (pgTicks(postmaster) - pgTicks) * 10.0 / items; // USER_HZ = 100
-            return String.format(Locale.ROOT, "JVM %.2f + PostgreSQL %.2f", jvm, pg);
+            return String.format(Locale.ROOT, "JVM %.2f", jvm) + gc + String.format(Locale.ROOT, " + PostgreSQL %.2f", pg);
+        }
+
+        private static long totalGcMillis() {
+            return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                    .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+        }
+
+        private static long totalJitMillis() {
+            return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         }
 
         private static long jvmCpu() {
