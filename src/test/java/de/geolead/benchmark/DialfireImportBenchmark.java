@@ -54,7 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link DataCipher} and written with plain JDBC in one transaction (INSERT leads … RETURNING id, the sealed contact,
  * INSERT lead_pdfs: the same tables and columns Geolead fills), one persistent JMS send of its id to
  * {@code geolead.leads.new} on the same broker, and the watermark after each page; as many workers as
- * GEOLEAD_IMPORT_WORKERS (4). Both are warmed up first on {@code -Dbench.warmup} (1 000) other contacts.
+ * GEOLEAD_IMPORT_WORKERS (4). Both are warmed up first on {@code -Dbench.warmup} (3 000) other contacts (with 1 000 the JIT still compiled for 2 ms a lead during the measured runs).
  * The rate is leads stored per second from the start of the run to its end (all leads committed and published).
  * Run with {@code mvn -B -Pbenchmark test -Dtest=DialfireImportBenchmark} (see README, "Benchmarks"); with
  * {@code -Dbench.profile=true} the Geolead run is profiled (target/benchmarks/profile-import.txt).
@@ -88,7 +88,7 @@ class DialfireImportBenchmark {
     @Test
     void importRate() throws Exception {
         int contacts = Integer.getInteger("bench.contacts", 10_000);
-        int warmup = Integer.getInteger("bench.warmup", 1000);
+        int warmup = Integer.getInteger("bench.warmup", 3000);
         int pdfBytes = Integer.getInteger("bench.pdfBytes", 50_000);
         TestDatabase db = TestDatabase.get();
         db.reset();
