@@ -111,9 +111,18 @@ public class LeadRepository {
      * Inserts the lead with its PDF in one transaction, or refreshes it when it exists with another
      * {@code $version} and is not distributed yet, or (same {@code $version}) when it is parked
      * {@code pdf_missing} within its retry period; never an erased lead. Returns empty when the stored lead was left as it is.
+     *
+     * <p>A contact seen for the first time (the common case) takes two statements and no transaction around them: a
+     * fresh id ({@link #reserveId}), then the lead row with its contact sealed under that id and its PDF, inserted
+     * together ({@link #insertNew}) — instead of the upsert, the sealed contact's update, the PDF's insert and the
+     * commit; a contact stored already takes the upsert in a transaction as before.
      */
     public Optional<Saved> save(LeadRecord lead) {
         try {
+            Optional<Saved> inserted = insertNew(lead);
+            if (inserted.isPresent()) {
+                return inserted;
+            }
             return db.inTransaction(() -> {
                 Optional<Saved> saved = upsertLead(lead);
                 saved.ifPresent(s -> {
@@ -128,6 +137,58 @@ public class LeadRepository {
         }
     }
 
+    /**
+     * A fresh id for a new lead from the sequence behind {@code leads.id} (the default of an upsert draws from it too;
+     * an id taken and not used, because the contact was stored already, is a gap, as an upsert's unused default is).
+     */
+    long reserveId() {
+        return db.sql().sql("SELECT nextval(pg_get_serial_sequence('leads', 'id'))").query(Long.class).single();
+    }
+
+    /**
+     * A contact seen for the first time, in one statement (atomic without a transaction around it): the lead row with
+     * its contact sealed under a reserved id, and its PDF (sealed under the same id) if it has one. Empty when the
+     * contact is stored already ({@code dialfire_id} is UNIQUE): then nothing was written and {@link #save} upserts.
+     */
+    private Optional<Saved> insertNew(LeadRecord lead) {
+        long id = reserveId();
+        LeadSealer.StoredContact contact = sealer.contact(id, lead.contactJson());
+        LeadSealer.StoredPdf pdf = lead.pdf() == null ? null : sealer.pdf(id, lead.pdf());
+        String sql = """
+                WITH lead AS (
+                    INSERT INTO leads (id, dialfire_id, dialfire_version, contact, contact_sealed, contact_key, plz, pdf_url,
+                                       status, status_reason, pdf_failure, pdf_retry_until, consent_value, consent_at)
+                    VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (dialfire_id) DO NOTHING
+                    RETURNING id),
+                pdf AS (
+                    INSERT INTO lead_pdfs (lead_id, content, content_key, sha256, size_bytes)
+                    SELECT id, ?, ?, ?, ? FROM lead WHERE ?)
+                SELECT id FROM lead
+                """;
+        return db.sql().sql(sql)
+                .param(id)
+                .param(lead.dialfireId())
+                .param(lead.dialfireVersion())
+                .param(contact.json())
+                .param(contact.sealed())
+                .param(contact.keyId())
+                .param(lead.plz())
+                .param(lead.pdfUrl())
+                .param(lead.status())
+                .param(lead.statusReason())
+                .param(lead.pdfFailure())
+                .param(lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()))
+                .param(lead.consentValue())
+                .param(lead.consentAt() == null ? null : Timestamp.from(lead.consentAt()))
+                .param(pdf == null ? new byte[0] : pdf.content())
+                .param(pdf == null ? null : pdf.keyId())
+                .param(pdf == null ? "" : LeadSheetPdf.sha256Hex(lead.pdf()))
+                .param(pdf == null ? 0 : lead.pdf().length)
+                .param(pdf != null)
+                .query((rs, n) -> new Saved(rs.getLong(1), true))
+                .optional();
+    }
 
     private Optional<Saved> upsertLead(LeadRecord lead) {
         String sql = """

@@ -19,6 +19,13 @@ public class LeadSealer {
     public record StoredPdf(byte[] content, String keyId) {
     }
 
+    /**
+     * What the lead row's contact columns get: {@code contact} (the JSON, or {@code {}} when sealed), {@code contact_sealed}
+     * and {@code contact_key} (null when plain).
+     */
+    public record StoredContact(String json, byte[] sealed, String keyId) {
+    }
+
     private final Database db;
     private final DataCipher cipher;
 
@@ -52,6 +59,15 @@ public class LeadSealer {
         byte[] sealed = cipher.seal(leadId, DataCipher.Purpose.CONTACT, contactJson.getBytes(StandardCharsets.UTF_8));
         db.sql().sql("UPDATE leads SET contact = '{}'::jsonb, contact_sealed = ?, contact_key = ? WHERE id = ?")
                 .params(sealed, cipher.currentKeyId(), leadId).update();
+    }
+
+    /** The contact of lead {@code leadId} as its row stores it: sealed with the current key (and '{}'), or plain. */
+    public StoredContact contact(long leadId, String contactJson) {
+        if (!cipher.enabled()) {
+            return new StoredContact(contactJson, null, null);
+        }
+        return new StoredContact("{}", cipher.seal(leadId, DataCipher.Purpose.CONTACT, contactJson.getBytes(StandardCharsets.UTF_8)),
+                cipher.currentKeyId());
     }
 
     /** The PDF of lead {@code leadId} as {@code lead_pdfs} stores it: sealed with the current key, or plain. */

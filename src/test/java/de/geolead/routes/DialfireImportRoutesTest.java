@@ -141,9 +141,22 @@ class DialfireImportRoutesTest {
         }
     }
 
+    /** The endpoint URIs of the replaced http calls, by node id, as the route file has them. */
+    static final Map<String, String> HTTP_URIS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static void rememberUri(org.apache.camel.model.RouteDefinition route, String id) {
+        for (org.apache.camel.model.ToDefinition to : org.apache.camel.model.ProcessorDefinitionHelper.filterTypeInOutputs(
+                route.getOutputs(), org.apache.camel.model.ToDefinition.class)) {
+            if (id.equals(to.getId())) {
+                HTTP_URIS.put(id, to.getEndpointUri());
+            }
+        }
+    }
+
     public static class FakeFeed extends AdviceWithRouteBuilder {
         @Override
         public void configure() {
+            rememberUri(getOriginalRoute(), "fetch-transactions");
             weaveById("fetch-transactions").replace().process(FEED);
         }
     }
@@ -151,6 +164,7 @@ class DialfireImportRoutesTest {
     public static class FakeFlatView extends AdviceWithRouteBuilder {
         @Override
         public void configure() {
+            rememberUri(getOriginalRoute(), "fetch-contacts");
             weaveById("fetch-contacts").replace().process(FLAT_VIEW);
         }
     }
@@ -158,6 +172,7 @@ class DialfireImportRoutesTest {
     public static class FakePdfHost extends AdviceWithRouteBuilder {
         @Override
         public void configure() {
+            rememberUri(getOriginalRoute(), "fetch-lead-sheet");
             weaveById("fetch-lead-sheet").replace().process(PDF_HOST);
         }
     }
@@ -289,10 +304,13 @@ class DialfireImportRoutesTest {
         assertThat(FEED.requests).hasSize(2);
         assertThat((String) FEED.requests.get(0).get(Exchange.HTTP_QUERY)).contains("limit=2").doesNotContain("cursor=");
         assertThat((String) FEED.requests.get(1).get(Exchange.HTTP_QUERY)).contains("cursor=cursor-2");
+        // the method is the endpoint's: no CamelHttpMethod header to convert on every call
         assertThat(FEED.requests).allSatisfy(r -> assertThat(r).containsEntry("Authorization", "Bearer token-route-test")
-                .containsEntry(Exchange.HTTP_METHOD, "GET"));
+                .doesNotContainKey(Exchange.HTTP_METHOD));
+        assertThat(HTTP_URIS.get("fetch-transactions")).contains("httpMethod=GET");
         assertThat(FLAT_VIEW.requests).extracting(r -> r.get("body")).containsExactly("[\"C1\",\"C2\"]", "[\"C3\"]");
-        assertThat(FLAT_VIEW.requests).allSatisfy(r -> assertThat(r).containsEntry(Exchange.HTTP_METHOD, "POST"));
+        assertThat(FLAT_VIEW.requests).allSatisfy(r -> assertThat(r).doesNotContainKey(Exchange.HTTP_METHOD));
+        assertThat(HTTP_URIS.get("fetch-contacts")).contains("httpMethod=POST");
         // C2 is not ready: never stored; C3's sheet is missing: stored, parked, not published
         assertThat(intake.stored).containsExactlyInAnyOrder("C1", "C3");
         // each contact's consent time is the fired time of its transaction on the feed page
@@ -321,7 +339,8 @@ class DialfireImportRoutesTest {
                 .containsEntry(Exchange.HTTP_URI, "https://dialfire.test/api/campaigns/CAMPAIGN1/resources/leads/1.pdf");
         assertThat(PDF_HOST.requests.get(1)).doesNotContainKey("Authorization")
                 .containsEntry(Exchange.HTTP_URI, "https://files.example.test/signed/1.pdf?sig=abc");
-        assertThat(PDF_HOST.requests).allSatisfy(r -> assertThat(r).containsEntry(Exchange.HTTP_METHOD, "GET"));
+        assertThat(PDF_HOST.requests).allSatisfy(r -> assertThat(r).doesNotContainKey(Exchange.HTTP_METHOD));
+        assertThat(HTTP_URIS.get("fetch-lead-sheet")).contains("httpMethod=GET");
         assertThat(intake.stored).containsExactly("C1");
     }
 
