@@ -102,9 +102,12 @@ class DistributionBenchmark {
                 deliver(app, db, warmup, null);
                 mails = copies(mailbox, 300);
                 mailbox.clear();
-                try (Profile profile = Profile.start("delivery"); Emptying emptying = new Emptying(mailbox)) {
+                try (Profile profile = Profile.start("delivery"); Emptying emptying = new Emptying(mailbox);
+                     WaitSampler waits = new WaitSampler(db)) {
                     geolead = deliver(app, db, measured, geoleadLatency);
+                    System.out.println("BENCHMARK delivery database sessions (mean over the round, by what they wait for): " + waits.summary());
                 }
+                System.out.println("BENCHMARK delivery route steps (mean ms per mail, warm-up included): " + steps(app));
             }
             mailbox.clear();
             int total = measured.length * 3;
@@ -225,6 +228,54 @@ class DistributionBenchmark {
             return total / seconds;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The mean processing time of the delivery route's steps, from Camel's JMX statistics. */
+    private static String steps(RunningApp app) {
+        org.apache.camel.api.management.ManagedCamelContext managed = app.context().getCamelContextExtension()
+                .getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class);
+        StringBuilder line = new StringBuilder("route " + managed.getManagedRoute("lead-delivery").getMeanProcessingTime());
+        for (String id : List.of("prepare-delivery", "send-mail", "record-sent")) {
+            org.apache.camel.api.management.mbean.ManagedProcessorMBean processor = managed.getManagedProcessor(id);
+            line.append(", ").append(id).append(' ').append(processor == null ? "?" : processor.getMeanProcessingTime());
+        }
+        return line.toString();
+    }
+
+    /**
+     * Samples pg_stat_activity every 20 ms while a round runs: how many of the app's sessions are, on average, busy (active, or
+     * idle in a transaction: the app holds it open) and waiting for what (Lock/advisory = the receipt chain's lock, IO/WALSync = a commit's flush, CPU = running).
+     */
+    private static final class WaitSampler implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "pg-wait-sampler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        private final Map<String, Long> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        private final AtomicInteger samples = new AtomicInteger();
+
+        WaitSampler(TestDatabase db) {
+            timer.scheduleAtFixedRate(() -> {
+                for (Map<String, Object> row : db.rows("SELECT state || ':' || coalesce(wait_event_type, 'CPU') || '/' || coalesce(wait_event, '-') AS w, "
+                        + "count(*) AS n FROM pg_stat_activity WHERE state <> 'idle' AND pid <> pg_backend_pid() AND backend_type = 'client backend' GROUP BY 1")) {
+                    counts.merge((String) row.get("w"), (Long) row.get("n"), Long::sum);
+                }
+                samples.incrementAndGet();
+            }, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        String summary() {
+            int n = Math.max(1, samples.get());
+            return counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue() / (double) n))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
         }
     }
 
