@@ -104,7 +104,9 @@ class DistributionBenchmark {
                 mailbox.clear();
                 try (Profile profile = Profile.start("delivery"); Emptying emptying = new Emptying(mailbox);
                      WaitSampler waits = new WaitSampler(db)) {
+                    Cpu cpu = Cpu.now();
                     geolead = deliver(app, db, measured, geoleadLatency);
+                    System.out.println("BENCHMARK delivery geolead CPU: " + cpu.perMail(measured.length * 3));
                     System.out.println("BENCHMARK delivery database sessions (mean over the round, by what they wait for): " + waits.summary());
                 }
                 System.out.println("BENCHMARK delivery route steps (mean ms per mail, warm-up included): " + steps(app));
@@ -116,7 +118,9 @@ class DistributionBenchmark {
             mailbox.clear();
             double raw;
             try (Profile profile = Profile.start("delivery-raw"); Emptying emptying = new Emptying(mailbox)) {
+                Cpu cpu = Cpu.now();
                 raw = raw(mailbox, mails, total, consumers, rawLatency);
+                System.out.println("BENCHMARK delivery raw CPU: " + cpu.perMail(total));
             }
             long size = mails.stream().mapToLong(m -> m.length).sum() / mails.size();
             Report.add(new Report.Row("delivery", geolead, raw, " mails/s", geoleadLatency, "≥ 0.5 × raw and ≥ 200 mails/s",
@@ -228,6 +232,63 @@ class DistributionBenchmark {
             return total / seconds;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * CPU time used since it was taken: this JVM (app, broker, GreenMail, the raw senders) and the PostgreSQL processes
+     * (read from /proc; 0 where there is none), per mail, and the machine's CPUs busy on average (of all processes).
+     */
+    private record Cpu(long jvmNanos, long pgTicks, long machineBusyTicks, long machineTicks, long wallNanos) {
+        static Cpu now() {
+            long[] machine = machine();
+            return new Cpu(((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime(), postgresTicks(), machine[0], machine[1], System.nanoTime());
+        }
+
+        String perMail(int mails) {
+            Cpu end = now();
+            double jvmMs = (end.jvmNanos - jvmNanos) / 1e6 / mails;
+            double pgMs = (end.pgTicks - pgTicks) * 10.0 / mails; // USER_HZ = 100
+            double busy = (end.machineBusyTicks - machineBusyTicks) / (double) Math.max(1, end.machineTicks - machineTicks)
+                    * Runtime.getRuntime().availableProcessors();
+            return String.format(Locale.ROOT, "JVM %.2f ms + PostgreSQL %.2f ms CPU per mail; machine %.2f of %d CPUs busy (all processes)",
+                    jvmMs, pgMs, busy, Runtime.getRuntime().availableProcessors());
+        }
+
+        private static long postgresTicks() {
+            long ticks = 0;
+            try (java.util.stream.Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
+                for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                    try {
+                        String stat = java.nio.file.Files.readString(proc.resolve("stat"));
+                        if (stat.contains("(postgres)")) {
+                            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                        }
+                    } catch (java.io.IOException | RuntimeException gone) {
+                        // the process ended
+                    }
+                }
+            } catch (java.io.IOException noProc) {
+                return 0;
+            }
+            return ticks;
+        }
+
+        /** [busy, total] jiffies of all CPUs from /proc/stat. */
+        private static long[] machine() {
+            try {
+                String[] f = java.nio.file.Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long total = 0;
+                for (int i = 1; i < f.length; i++) {
+                    total += Long.parseLong(f[i]);
+                }
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                return new long[] {total - idle, total};
+            } catch (java.io.IOException | RuntimeException e) {
+                return new long[] {0, 0};
+            }
         }
     }
 
