@@ -72,10 +72,12 @@ public final class SmtpConnections extends ServiceSupport {
         return new Configuration(context, this);
     }
 
-    /** Wraps a configured camel-mail sender so that its connections are kept (for tests and the configuration). */
+    /** Wraps camel-mail's configured sender so that its connections are kept. */
     public JavaMailSender keeping(JavaMailSender configured) {
         if (!(configured instanceof DefaultJavaMailSender sender)) {
-            throw new IllegalArgumentException("Expected camel-mail's DefaultJavaMailSender, got " + configured.getClass().getName());
+            // someone configured a sender of their own: it decides about its connections
+            LOG.warn("SMTP connections are not kept: the smtp component uses its own sender {}", configured.getClass().getName());
+            return configured;
         }
         return new ReusingSender(sender);
     }
