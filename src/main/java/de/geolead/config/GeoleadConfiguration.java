@@ -493,6 +493,8 @@ public class GeoleadConfiguration implements CamelConfiguration {
         javaMail.setProperty("mail.smtp.writetimeout", Long.toString(SMTP_TIMEOUT.toMillis()));
         // a kept connection is checked with RSET before its next mail (also clears any half-done transaction)
         javaMail.setProperty("mail.smtp.userset", "true");
+        // TCP_NODELAY: no Nagle wait for the server's delayed ACK between the pieces of a mail (SmtpConnections)
+        javaMail.put("mail.smtp.socketFactory", new SmtpConnections.NoDelaySocketFactory());
         smtp.setAdditionalJavaMailProperties(javaMail);
 
         Duration longestAttempt = SMTP_CONNECT_TIMEOUT.plus(SMTP_TIMEOUT.multipliedBy(SMTP_REPLIES_PER_ATTEMPT));
