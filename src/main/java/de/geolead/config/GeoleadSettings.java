@@ -76,6 +76,7 @@ public final class GeoleadSettings {
         KEYS.put("smtp.password", "SMTP_PASSWORD");
         KEYS.put("smtp.from", "SMTP_FROM");
         KEYS.put("smtp.starttls", "SMTP_STARTTLS");
+        KEYS.put("geolead.smtp.idle.timeout", "GEOLEAD_SMTP_IDLE_TIMEOUT");
         KEYS.put("stripe.api.key", "STRIPE_API_KEY");
         KEYS.put("stripe.webhook.secret", "STRIPE_WEBHOOK_SECRET");
         KEYS.put("stripe.api.base", "STRIPE_API_BASE");
@@ -228,6 +229,8 @@ public final class GeoleadSettings {
     public String smtpPassword() { return get("smtp.password"); }
     public String smtpFrom() { return get("smtp.from"); }
     public boolean smtpStartTls() { return Boolean.parseBoolean(get("smtp.starttls")); }
+    /** How long an unused SMTP connection is kept open for the next mail; zero = one connection per mail. */
+    public Duration smtpIdleTimeout() { return duration("geolead.smtp.idle.timeout"); }
 
     public String stripeApiKey() { return get("stripe.api.key"); }
     public String stripeWebhookSecret() { return get("stripe.webhook.secret"); }

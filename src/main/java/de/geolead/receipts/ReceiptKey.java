@@ -1,5 +1,7 @@
 package de.geolead.receipts;
 
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +45,15 @@ public final class ReceiptKey {
     private static final String ALGORITHM = "Ed25519";
 
     private final PrivateKey privateKey;
+    /** The same key for BouncyCastle's Ed25519, which signs about 30 times faster than the JDK 17 one (same signatures). */
+    private final Ed25519PrivateKeyParameters signingKey;
     private final PublicKey publicKey;
     private final String keyId;
 
     private ReceiptKey(PrivateKey privateKey, PublicKey publicKey) {
         this.privateKey = privateKey;
+        this.signingKey = new Ed25519PrivateKeyParameters(((EdECPrivateKey) privateKey).getBytes()
+                .orElseThrow(() -> new IllegalStateException("The receipt key has no Ed25519 seed")), 0);
         this.publicKey = publicKey;
         this.keyId = keyIdOf(publicKey);
     }
@@ -174,8 +180,20 @@ public final class ReceiptKey {
         }
     }
 
-    /** The Ed25519 signature of {@code bytes}, base64. */
+    /**
+     * The Ed25519 signature of {@code bytes}, base64. Ed25519 signatures are deterministic (RFC 8032): BouncyCastle's is
+     * byte for byte the JDK's ({@link #signWithJdk}), at a fraction of the CPU time; it is made while the receipt chain is
+     * locked (Receipts.issue), so its time is every consumer's wait.
+     */
     public String sign(byte[] bytes) {
+        Ed25519Signer signer = new Ed25519Signer();
+        signer.init(true, signingKey);
+        signer.update(bytes, 0, bytes.length);
+        return Base64.getEncoder().encodeToString(signer.generateSignature());
+    }
+
+    /** The same signature by the JDK's Ed25519 (the tests compare the two). */
+    String signWithJdk(byte[] bytes) {
         try {
             Signature signature = Signature.getInstance(ALGORITHM);
             signature.initSign(privateKey);

@@ -68,26 +68,33 @@ public final class Receipts implements ReceiptVerifier.Chain {
             if (stored.isPresent()) {
                 return stored.get();
             }
+            // everything that does not depend on the chain is done before it is locked: the lock is held until the
+            // claim commits, and every consumer of every instance queues for it
+            db.sql().sql("INSERT INTO receipt_keys (key_id, public_key) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING")
+                    .params(key.keyId(), key.publicKeyBase64()).update();
+            ObjectNode receipt = content(distributionId, messageId);
+            long leadId = receipt.get("lead_id").asLong();
+
             db.sql().sql("SELECT pg_advisory_xact_lock(?)").param(CHAIN_LOCK).query((rs, n) -> 1).single();
             stored = find(distributionId);
             if (stored.isPresent()) {
                 return stored.get();
             }
-            db.sql().sql("INSERT INTO receipt_keys (key_id, public_key) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING")
-                    .params(key.keyId(), key.publicKeyBase64()).update();
+            if ("follower".equals(receipt.get("role").asText())) {
+                // read under the lock: a head start's receipt committed by another consumer just now is seen
+                headStart(receipt, leadId, distributionId);
+            }
             Map<String, Object> last = db.sql().sql("SELECT seq, hash FROM delivery_receipts ORDER BY seq DESC LIMIT 1")
                     .query((rs, n) -> Map.<String, Object>of("seq", rs.getLong(1), "hash", rs.getString(2))).optional().orElse(null);
             long seq = last == null ? 1 : (Long) last.get("seq") + 1;
             String prevHash = last == null ? null : (String) last.get("hash");
 
-            ObjectNode receipt = content(distributionId, messageId);
             receipt.put("seq", seq);
             receipt.put("prev_hash", prevHash);
             receipt.put("key_id", key.keyId());
             byte[] body = CanonicalJson.bytes(receipt);
             String hash = ReceiptKey.sha256Hex(body);
             String signature = key.sign(body);
-            long leadId = receipt.get("lead_id").asLong();
             db.sql().sql("INSERT INTO delivery_receipts (seq, distribution_id, lead_id, body, hash, prev_hash, signature, key_id) "
                             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                     .params(seq, distributionId, leadId, new String(body, StandardCharsets.UTF_8), hash, prevHash, signature, key.keyId())
@@ -112,7 +119,7 @@ public final class Receipts implements ReceiptVerifier.Chain {
                 + "\",\"public_key\":\"" + publicKey + "\"}";
     }
 
-    /** What the receipt says about the mail (everything but its place in the chain and the key). */
+    /** What the receipt says about the mail (everything but its place in the chain, the key and a follower's head-start link). */
     private ObjectNode content(long distributionId, String messageId) {
         Map<String, Object> d = db.sql().sql("""
                 SELECT d.lead_id, d.customer_id, c.name, d.role, d.kind, p.sha256
@@ -151,9 +158,8 @@ public final class Receipts implements ReceiptVerifier.Chain {
                     .param(leadId).query((rs, n) -> new Object[] {rs.getInt(1), rs.getTimestamp(2)}).single();
             receipt.put("followers", (Integer) followers[0]);
             receipt.put("exclusive_until", followers[1] == null ? null : time(((Timestamp) followers[1]).toInstant()));
-        } else if ("follower".equals(role)) {
-            headStart(receipt, leadId, distributionId);
         }
+        // a follower's link to the head start's receipt is added under the chain's lock (issue)
         return receipt;
     }
 

@@ -9,24 +9,44 @@ import de.geolead.testing.Mailbox;
 import de.geolead.testing.RunningApp;
 import de.geolead.testing.TestData;
 import de.geolead.testing.TestDatabase;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.MimeMessage;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Distribution rate: N leads × 3 subscribers each (head start 0) through the real distribution and
- * delivery routes into a real SMTP server, with 100 000 other subscriptions in the table; once with the leads stored
- * plain, once sealed with GEOLEAD_DATA_KEYS (encryption at rest), in the same run.
- * Run with {@code mvn -B -Pbenchmark test -Dtest=DistributionBenchmark}; {@code -Dbench.leads=1000}.
+ * The {@code delivery} stage: N leads × 3 agents each (head start 0, 100 KB lead sheets, 100 000 other subscriptions in
+ * the table) through the real distribution and delivery routes into a real SMTP server (GreenMail), Geolead as deployed
+ * (GEOLEAD_DATA_KEYS set, signed receipts on, {@code bench.deliveryConsumers} consumers); counted from the first lead
+ * put on geolead.leads.new until every mail's row is committed {@code sent}. The raw baseline sends the same mails
+ * (the bytes Geolead's round delivered, cycled) into the same GreenMail with plain JavaMail: as many threads as
+ * consumers, each reusing one connected Transport. Both are warmed up first; GreenMail is emptied every second (it keeps
+ * every message in memory). Latency = per mail, claim to {@code sent} committed (Geolead; the raw one's send time is
+ * in the note).
+ * Run with {@code mvn -B -Pbenchmark test -Dtest=DistributionBenchmark}; {@code -Dbench.leads=1000
+ * -Dbench.warmupLeads=200 -Dbench.deliveryConsumers=4 -Dbench.pdfBytes=100000}.
  */
 @Tag("benchmark")
 class DistributionBenchmark {
@@ -35,9 +55,11 @@ class DistributionBenchmark {
     Path dataDir;
 
     @Test
-    void distributionRate() {
-        System.out.println("BENCHMARK delivery consumers: " + System.getProperty("bench.deliveryConsumers", "4"));
+    void delivery() throws Exception {
         int leads = Integer.getInteger("bench.leads", 1000);
+        int warmupLeads = Integer.getInteger("bench.warmupLeads", 200);
+        int consumers = Integer.getInteger("bench.deliveryConsumers", 4);
+        int pdfBytes = Integer.getInteger("bench.pdfBytes", 100_000);
         TestDatabase db = TestDatabase.get();
         db.reset();
         TestData data = new TestData(db);
@@ -55,29 +77,56 @@ class DistributionBenchmark {
         db.execute("ANALYZE subscriptions");
         db.execute("ANALYZE customers");
 
-        List<Map<String, Object>> plan = db.rows("""
-                EXPLAIN (ANALYZE, FORMAT TEXT)
-                SELECT e.customer_id, min(e.subscribed_since) FROM eligible_coverage e
-                 WHERE e.plz IN ('4', '45', '451', '4512', '45127') GROUP BY e.customer_id
-                """);
-        String planText = String.join("\n", plan.stream().map(r -> r.values().iterator().next().toString()).toList());
-
-        // the benchmark's own agents: three per PLZ, in PLZs no filler uses (starting with 0); two sets of leads, one
-        // sealed (GEOLEAD_DATA_KEYS, by the rotation command's code) for the encrypted round, one plain
-        byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "01067", "ort", "Dresden"));
+        // the benchmark's own agents: three per PLZ, in PLZs no filler uses (starting with 0); every lead sealed with
+        // GEOLEAD_DATA_KEYS (by the rotation command's code), as deployed
+        byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "01067", "ort", "Dresden"), pdfBytes);
         String keys = DialfireImportBenchmark.benchKeys();
-        long[] sealed = leads(data, leads, pdf, true);
+        long[] warmup = leads(data, warmupLeads, pdf, true);
+        long[] measured = leads(data, leads, pdf, false);
         new DataKeyRotation(new Database(db.dataSource()), new DataCipher(DataKeys.parse(keys)), DataKeyRotation.BATCH).run();
-        long[] plain = leads(data, leads, pdf, false);
-        assertThat(db.count("SELECT count(*) FROM leads WHERE contact_key IS NOT NULL")).isEqualTo(leads);
+        assertThat(db.count("SELECT count(*) FROM leads WHERE contact_key IS NOT NULL")).isEqualTo(warmupLeads + leads);
 
         try (Mailbox mailbox = new Mailbox()) {
-            double off = deliver(db, mailbox, plain, "", "plain");
+            Latency geoleadLatency = new Latency();
+            List<byte[]> mails;
+            double geolead;
+            try (RunningApp app = RunningApp.start(dataDir.resolve("app"), Map.of(
+                    "smtp.host", "127.0.0.1",
+                    "smtp.port", Integer.toString(mailbox.port()),
+                    "smtp.from", "leads@geolead.test",
+                    "geolead.head.start", "PT0S",
+                    "geolead.delivery.window", "00:00-24:00",
+                    "geolead.delivery.consumers", Integer.toString(consumers),
+                    "geolead.data.keys", keys,
+                    "geolead.sweep.cron", RunningApp.NEVER))) {
+                deliver(app, db, warmup, null);
+                mails = copies(mailbox, 300);
+                mailbox.clear();
+                try (Profile profile = Profile.start("delivery"); Emptying emptying = new Emptying(mailbox);
+                     WaitSampler waits = new WaitSampler(db)) {
+                    Cpu cpu = Cpu.now();
+                    geolead = deliver(app, db, measured, geoleadLatency);
+                    System.out.println("BENCHMARK delivery geolead CPU: " + cpu.perMail(measured.length * 3));
+                    System.out.println("BENCHMARK delivery database sessions (mean over the round, by what they wait for): " + waits.summary());
+                }
+                System.out.println("BENCHMARK delivery route steps (mean ms per mail, warm-up included): " + steps(app));
+            }
             mailbox.clear();
-            double on = deliver(db, mailbox, sealed, keys, "sealed");
-            System.out.printf("BENCHMARK delivery (encryption off/on): %.1f/s vs %.1f/s mails, ratio %.2f (%d leads x 3 agents each)%n",
-                    off, on, on / off, leads);
-            System.out.println("BENCHMARK eligibility lookup plan:\n" + planText);
+            int total = measured.length * 3;
+            Latency rawLatency = new Latency();
+            raw(mailbox, mails, Math.min(total, 600), consumers, new Latency()); // warm-up
+            mailbox.clear();
+            double raw;
+            try (Profile profile = Profile.start("delivery-raw"); Emptying emptying = new Emptying(mailbox)) {
+                Cpu cpu = Cpu.now();
+                raw = raw(mailbox, mails, total, consumers, rawLatency);
+                System.out.println("BENCHMARK delivery raw CPU: " + cpu.perMail(total));
+            }
+            long size = mails.stream().mapToLong(m -> m.length).sum() / mails.size();
+            Report.add(new Report.Row("delivery", geolead, raw, " mails/s", geoleadLatency, "≥ 0.5 × raw and ≥ 200 mails/s",
+                    String.format(Locale.ROOT, "%d leads × 3 agents, %d consumers, %d KB mails (%d KB PDF), sealed, receipts on; "
+                                    + "latency = claim to sent committed; raw send p50 %s ms, p99 %s ms",
+                            leads, consumers, size / 1024, pdfBytes / 1024, Report.ms(rawLatency.p50Ms()), Report.ms(rawLatency.p99Ms()))));
         }
     }
 
@@ -96,37 +145,216 @@ class DistributionBenchmark {
         return ids;
     }
 
-    /** One round: an app with {@code keys} ("" = plain) distributes and mails {@code ids}; mails per second. */
-    private double deliver(TestDatabase db, Mailbox mailbox, long[] ids, String keys, String round) {
-        long sentBefore = db.count("SELECT count(*) FROM lead_distributions WHERE status = 'sent'");
-        try (RunningApp app = RunningApp.start(dataDir.resolve(round), Map.of(
-                "smtp.host", "127.0.0.1",
-                "smtp.port", Integer.toString(mailbox.port()),
-                "smtp.from", "leads@geolead.test",
-                "geolead.head.start", "PT0S",
-                "geolead.delivery.window", "00:00-24:00",
-                "geolead.delivery.consumers", System.getProperty("bench.deliveryConsumers", "4"),
-                "geolead.data.keys", keys,
-                "geolead.sweep.cron", RunningApp.NEVER))) {
-            ProducerTemplate producer = app.context().createProducerTemplate();
-            long start = System.nanoTime();
-            for (long id : ids) {
-                producer.sendBody("jms:queue:geolead.leads.new", Long.toString(id));
+    /**
+     * Puts the leads on geolead.leads.new and waits until each one's three mails are committed {@code sent}; mails per
+     * second from the first lead put on the queue. Records each mail's claim-to-sent time when {@code latency} is given.
+     */
+    private static double deliver(RunningApp app, TestDatabase db, long[] ids, Latency latency) {
+        long first = ids[0];
+        long last = ids[ids.length - 1];
+        ProducerTemplate producer = app.context().createProducerTemplate();
+        long start = System.nanoTime();
+        for (long id : ids) {
+            producer.sendBody("jms:queue:geolead.leads.new", Long.toString(id));
+        }
+        int mails = ids.length * 3;
+        String sent = "SELECT count(*) FROM lead_distributions WHERE status = 'sent' AND lead_id BETWEEN " + first + " AND " + last;
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(50)).until(() -> db.count(sent) >= mails);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(db.count(sent)).isEqualTo(mails);
+        if (latency != null) {
+            for (Map<String, Object> row : db.rows("SELECT claimed_at, sent_at FROM lead_distributions WHERE lead_id BETWEEN ? AND ?", first, last)) {
+                Timestamp claimed = (Timestamp) row.get("claimed_at");
+                Timestamp sentAt = (Timestamp) row.get("sent_at");
+                latency.recordNanos(Duration.between(claimed.toInstant(), sentAt.toInstant()).toNanos());
             }
-            int mails = ids.length * 3;
-            await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> mailbox.messages().size() >= mails);
-            double seconds = (System.nanoTime() - start) / 1e9;
+        }
+        System.out.printf(Locale.ROOT, "BENCHMARK delivery geolead: %d mails in %.2f s, %.1f mails/s%n", mails, seconds, mails / seconds);
+        return mails / seconds;
+    }
 
-            // a mail reaches the SMTP server before its row is committed as sent
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    db.count("SELECT count(*) FROM lead_distributions WHERE status = 'sent'") - sentBefore == mails);
-            assertThat(new String(Mailbox.attachment(mailbox.messages().get(0)).bytes(), 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1))
-                    .isEqualTo("%PDF");
-            System.out.printf("BENCHMARK distribution (encryption %s): %d leads x 3 agents = %d mails in %.2f s, %.1f mails/s "
-                    + "(%d subscriptions in the table)%n", keys.isEmpty() ? "off" : "on", ids.length, mails, seconds, mails / seconds,
-                    db.count("SELECT count(*) FROM subscriptions"));
-            return mails / seconds;
+    /** Up to {@code count} of the mails the SMTP server received, as the bytes it received. */
+    private static List<byte[]> copies(Mailbox mailbox, int count) throws Exception {
+        List<byte[]> copies = new ArrayList<>();
+        for (MimeMessage message : mailbox.messages()) {
+            if (copies.size() == count) {
+                break;
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            message.writeTo(out);
+            copies.add(out.toByteArray());
+        }
+        assertThat(new String(Mailbox.attachment(mailbox.messages().get(0)).bytes(), 0, 4, StandardCharsets.ISO_8859_1)).isEqualTo("%PDF");
+        return copies;
+    }
+
+    /**
+     * The raw baseline: {@code total} sends of the given mails (cycled) by {@code threads} threads with plain JavaMail,
+     * each thread connecting one Transport once and reusing it for all its mails; mails per second.
+     */
+    private static double raw(Mailbox mailbox, List<byte[]> mails, int total, int threads, Latency latency) throws Exception {
+        Properties props = new Properties();
+        props.setProperty("mail.smtp.host", "127.0.0.1");
+        props.setProperty("mail.smtp.port", Integer.toString(mailbox.port()));
+        Session session = Session.getInstance(props);
+        List<MimeMessage> messages = new ArrayList<>();
+        for (byte[] mail : mails) {
+            messages.add(new MimeMessage(session, new ByteArrayInputStream(mail)));
+        }
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    int sent = 0;
+                    try (Transport transport = session.getTransport("smtp")) {
+                        transport.connect();
+                        for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                            MimeMessage message = messages.get(i % messages.size());
+                            long begin = System.nanoTime();
+                            transport.sendMessage(message, message.getAllRecipients());
+                            latency.recordNanos(System.nanoTime() - begin);
+                            sent++;
+                        }
+                    }
+                    return sent;
+                }));
+            }
+            int sent = 0;
+            for (Future<Integer> f : done) {
+                sent += f.get();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertThat(sent).isEqualTo(total);
+            System.out.printf(Locale.ROOT, "BENCHMARK delivery raw: %d mails in %.2f s, %.1f mails/s%n", total, seconds, total / seconds);
+            return total / seconds;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * CPU time used since it was taken: this JVM (app, broker, GreenMail, the raw senders) and the PostgreSQL processes
+     * (read from /proc; 0 where there is none), per mail, and the machine's CPUs busy on average (of all processes).
+     */
+    private record Cpu(long jvmNanos, long pgTicks, long machineBusyTicks, long machineTicks, long wallNanos) {
+        static Cpu now() {
+            long[] machine = machine();
+            return new Cpu(((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime(), postgresTicks(), machine[0], machine[1], System.nanoTime());
+        }
+
+        String perMail(int mails) {
+            Cpu end = now();
+            double jvmMs = (end.jvmNanos - jvmNanos) / 1e6 / mails;
+            double pgMs = (end.pgTicks - pgTicks) * 10.0 / mails; // USER_HZ = 100
+            double busy = (end.machineBusyTicks - machineBusyTicks) / (double) Math.max(1, end.machineTicks - machineTicks)
+                    * Runtime.getRuntime().availableProcessors();
+            return String.format(Locale.ROOT, "JVM %.2f ms + PostgreSQL %.2f ms CPU per mail; machine %.2f of %d CPUs busy (all processes)",
+                    jvmMs, pgMs, busy, Runtime.getRuntime().availableProcessors());
+        }
+
+        private static long postgresTicks() {
+            long ticks = 0;
+            try (java.util.stream.Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
+                for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                    try {
+                        String stat = java.nio.file.Files.readString(proc.resolve("stat"));
+                        if (stat.contains("(postgres)")) {
+                            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                        }
+                    } catch (java.io.IOException | RuntimeException gone) {
+                        // the process ended
+                    }
+                }
+            } catch (java.io.IOException noProc) {
+                return 0;
+            }
+            return ticks;
+        }
+
+        /** [busy, total] jiffies of all CPUs from /proc/stat. */
+        private static long[] machine() {
+            try {
+                String[] f = java.nio.file.Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long total = 0;
+                for (int i = 1; i < f.length; i++) {
+                    total += Long.parseLong(f[i]);
+                }
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                return new long[] {total - idle, total};
+            } catch (java.io.IOException | RuntimeException e) {
+                return new long[] {0, 0};
+            }
+        }
+    }
+
+    /** The mean processing time of the delivery route's steps, from Camel's JMX statistics. */
+    private static String steps(RunningApp app) {
+        org.apache.camel.api.management.ManagedCamelContext managed = app.context().getCamelContextExtension()
+                .getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class);
+        StringBuilder line = new StringBuilder("route " + managed.getManagedRoute("lead-delivery").getMeanProcessingTime());
+        for (String id : List.of("prepare-delivery", "send-mail", "record-sent")) {
+            org.apache.camel.api.management.mbean.ManagedProcessorMBean processor = managed.getManagedProcessor(id);
+            line.append(", ").append(id).append(' ').append(processor == null ? "?" : processor.getMeanProcessingTime());
+        }
+        return line.toString();
+    }
+
+    /**
+     * Samples pg_stat_activity every 20 ms while a round runs: how many of the app's sessions are, on average, busy (active, or
+     * idle in a transaction: the app holds it open) and waiting for what (Lock/advisory = the receipt chain's lock, IO/WALSync = a commit's flush, CPU = running).
+     */
+    private static final class WaitSampler implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "pg-wait-sampler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        private final Map<String, Long> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        private final AtomicInteger samples = new AtomicInteger();
+
+        WaitSampler(TestDatabase db) {
+            timer.scheduleAtFixedRate(() -> {
+                for (Map<String, Object> row : db.rows("SELECT state || ':' || coalesce(wait_event_type, 'CPU') || '/' || coalesce(wait_event, '-') AS w, "
+                        + "count(*) AS n FROM pg_stat_activity WHERE state <> 'idle' AND pid <> pg_backend_pid() AND backend_type = 'client backend' GROUP BY 1")) {
+                    counts.merge((String) row.get("w"), (Long) row.get("n"), Long::sum);
+                }
+                samples.incrementAndGet();
+            }, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        String summary() {
+            int n = Math.max(1, samples.get());
+            return counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue() / (double) n))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
+    }
+
+    /** Empties GreenMail every second while a round runs: it keeps every message in memory, 3 000 × 140 KB would stay. */
+    private static final class Emptying implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "greenmail-emptying");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        Emptying(Mailbox mailbox) {
+            timer.scheduleWithFixedDelay(mailbox::clear, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
         }
     }
 }

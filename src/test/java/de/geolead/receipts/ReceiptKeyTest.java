@@ -37,6 +37,20 @@ class ReceiptKeyTest {
     }
 
     @Test
+    void theFastSignatureIsByteForByteTheJdksAndVerifiesWithTheJdk() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            var pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            ReceiptKey key = ReceiptKey.load(Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()), dataDir);
+            byte[] body = ("{\"seq\":" + i + ",\"prev_hash\":\"" + "ab".repeat(i) + "\"}").getBytes(StandardCharsets.UTF_8);
+
+            String signature = key.sign(body);
+
+            assertThat(signature).isEqualTo(key.signWithJdk(body));
+            assertThat(ReceiptKey.verifies(pair.getPublic(), body, signature)).isTrue();
+        }
+    }
+
+    @Test
     void unsetKeyIsGeneratedOnceIntoTheDataDirectoryReadableByTheOwnerOnlyAndReused() throws Exception {
         ReceiptKey first;
         try (LogCapture logs = LogCapture.open()) {
