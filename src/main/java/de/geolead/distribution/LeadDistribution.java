@@ -24,14 +24,18 @@ public class LeadDistribution {
         this.clock = clock;
     }
 
-    /** The prefixes a subscription may have to cover this PLZ: "80331" → 8, 80, 803, 8033, 80331. */
-    public static List<String> prefixes(String plz) {
+    /**
+     * The prefixes a subscription may have to cover this PLZ: "80331" → 8, 80, 803, 8033, 80331; an array, bound as one
+     * SQL array parameter ({@code plz = ANY (:#plzPrefixes)} in sql/eligible-agents.sql), so that the lookup has the
+     * same two parameters for every PLZ.
+     */
+    public static String[] prefixes(String plz) {
         if (plz == null || plz.isBlank()) {
-            return List.of("-"); // matches no subscription, and keeps the IN list non-empty
+            return new String[] {"-"}; // matches no subscription
         }
-        List<String> prefixes = new ArrayList<>();
+        String[] prefixes = new String[plz.length()];
         for (int length = 1; length <= plz.length(); length++) {
-            prefixes.add(plz.substring(0, length));
+            prefixes[length - 1] = plz.substring(0, length);
         }
         return prefixes;
     }
