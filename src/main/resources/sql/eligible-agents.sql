@@ -4,13 +4,14 @@
 -- An agent at their monthly cap (customers.monthly_cap; NULL = no cap) is left out: their planned and manual mails
 -- created since :#monthStart (the calendar month in GEOLEAD_DELIVERY_ZONE) that are pending, sending or sent
 -- (de.geolead.distribution.MonthlyCap; it checks again under a lock while planning).
--- Exactly two parameters whatever the PLZ (the prefixes are one array), so the route passes parametersCount=2 and
--- camel-sql does not ask the database for the statement's parameters (an extra round trip per lead).
+-- The same 11 parameters for every lead (:#plzPrefixes always has 10 entries, LeadDistribution.prefixes), so the
+-- route passes parametersCount=11 and camel-sql does not ask the database for them (an extra round trip per lead).
+-- An IN list, not = ANY (array): measured 3x faster here with 100 000 subscriptions (EligibilityBenchmark).
 SELECT e.customer_id,
        min(e.subscribed_since) AS subscribed_since
   FROM eligible_coverage e
   JOIN customers c ON c.id = e.customer_id
- WHERE e.plz = ANY (:#plzPrefixes)
+ WHERE e.plz IN (:#in:plzPrefixes)
    AND (c.monthly_cap IS NULL
         OR c.monthly_cap > (SELECT count(*) FROM lead_distributions d
                              WHERE d.customer_id = c.id AND d.kind <> 'resend'

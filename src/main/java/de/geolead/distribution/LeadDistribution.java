@@ -24,18 +24,25 @@ public class LeadDistribution {
         this.clock = clock;
     }
 
+    /** How many entries {@link #prefixes} always has: the width of the PLZ columns (VARCHAR(10)). */
+    public static final int PREFIX_SLOTS = 10;
+
     /**
-     * The prefixes a subscription may have to cover this PLZ: "80331" → 8, 80, 803, 8033, 80331; an array, bound as one
-     * SQL array parameter ({@code plz = ANY (:#plzPrefixes)} in sql/eligible-agents.sql), so that the lookup has the
-     * same two parameters for every PLZ.
+     * The prefixes a subscription may have to cover this PLZ: "80331" → 8, 80, 803, 8033, 80331, then the PLZ again
+     * until there are {@link #PREFIX_SLOTS} entries (repeats change nothing in sql/eligible-agents.sql's IN list), so
+     * that the lookup has the same number of parameters for every lead and camel-sql need not ask the database for it.
      */
-    public static String[] prefixes(String plz) {
+    public static List<String> prefixes(String plz) {
+        List<String> prefixes = new ArrayList<>(PREFIX_SLOTS);
         if (plz == null || plz.isBlank()) {
-            return new String[] {"-"}; // matches no subscription
+            prefixes.add("-"); // matches no subscription
+        } else {
+            for (int length = 1; length <= Math.min(plz.length(), PREFIX_SLOTS); length++) {
+                prefixes.add(plz.substring(0, length));
+            }
         }
-        String[] prefixes = new String[plz.length()];
-        for (int length = 1; length <= plz.length(); length++) {
-            prefixes[length - 1] = plz.substring(0, length);
+        while (prefixes.size() < PREFIX_SLOTS) {
+            prefixes.add(prefixes.get(prefixes.size() - 1));
         }
         return prefixes;
     }

@@ -200,7 +200,7 @@ class CustomerDistributionTest {
 
         List<?> rows = app.context().createProducerTemplate().requestBodyAndHeaders(
                 "sql:classpath:sql/eligible-agents.sql?outputType=SelectList", null,
-                Map.of("plzPrefixes", new String[] {"0", "04", "041", "0410", "04109"},
+                Map.of("plzPrefixes", List.of("0", "04", "041", "0410", "04109"),
                         "monthStart", app.bean("monthlyCap", MonthlyCap.class).monthStart()), List.class);
 
         List<Object> eligible = rows.stream().map(row -> ((Map<?, ?>) row).get("customer_id")).map(Object.class::cast).toList();

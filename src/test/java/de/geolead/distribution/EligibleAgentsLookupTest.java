@@ -26,13 +26,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The eligibility lookup as the route lead-distribution runs it (step find-eligible-agents, sql/eligible-agents.sql with
- * the prefixes as one array) finds exactly the agents of the definition (the view eligible_coverage with the PLZ's
+ * its IN list always 10 prefixes long) finds exactly the agents of the definition (the view eligible_coverage with the PLZ's
  * prefixes as an IN list, minus the agents at their cap) for every PLZ of a mixed table: paid, unpaid, past-due,
  * paused and capped agents; active, canceled, ended, not yet started subscriptions; prefix subscriptions.
  */
 class EligibleAgentsLookupTest {
 
-    /** The definition, as sql/eligible-agents.sql had it before the prefixes became one array parameter. */
+    /** The definition: the view with the PLZ's own prefixes (no repeats) as the IN list, minus the agents at their cap. */
     static final String DEFINITION = """
             SELECT e.customer_id, min(e.subscribed_since) AS subscribed_since
               FROM eligible_coverage e
@@ -88,22 +88,22 @@ class EligibleAgentsLookupTest {
                 + "AND d.created_at >= date_trunc('month', now()) - interval '1 day')")).isPositive();
     }
 
-    /** The route passes the query's two parameters' count, so camel-sql asks PostgreSQL nothing but the query itself. */
+    /** The route passes the query's parameter count, so camel-sql asks PostgreSQL nothing but the query itself. */
     @Test
     void theRouteStepDoesNotAskTheDatabaseForTheParameters() {
         Endpoint endpoint = ((SendProcessor) app.context().getProcessor(EligibilityData.ROUTE_STEP)).getEndpoint();
         assertThat(endpoint).isInstanceOf(SqlEndpoint.class);
         // without parametersCount camel-sql calls PreparedStatement.getParameterMetaData(), one more round trip per lead
-        assertThat(((SqlEndpoint) endpoint).getParametersCount()).isEqualTo(2);
+        assertThat(((SqlEndpoint) endpoint).getParametersCount()).isEqualTo(LeadDistribution.PREFIX_SLOTS + 1);
     }
 
     private static List<String> definition(Connection connection, String plz, Timestamp monthStart) throws SQLException {
-        String[] prefixes = LeadDistribution.prefixes(plz);
-        try (PreparedStatement ps = connection.prepareStatement(DEFINITION.formatted(String.join(", ", Collections.nCopies(prefixes.length, "?"))))) {
-            for (int i = 0; i < prefixes.length; i++) {
-                ps.setString(i + 1, prefixes[i]);
+        List<String> prefixes = LeadDistribution.prefixes(plz).stream().distinct().toList();
+        try (PreparedStatement ps = connection.prepareStatement(DEFINITION.formatted(String.join(", ", Collections.nCopies(prefixes.size(), "?"))))) {
+            for (int i = 0; i < prefixes.size(); i++) {
+                ps.setString(i + 1, prefixes.get(i));
             }
-            ps.setTimestamp(prefixes.length + 1, monthStart);
+            ps.setTimestamp(prefixes.size() + 1, monthStart);
             List<String> answer = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

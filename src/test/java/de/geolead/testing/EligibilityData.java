@@ -115,9 +115,19 @@ public final class EligibilityData {
 
     /** EXPLAIN ANALYZE of the bare lookup for {@code plz} (with its prefixes and this month). */
     public static String plan(TestDatabase db, String plz) {
-        return db.rows("EXPLAIN (ANALYZE, BUFFERS) " + bareSql(), LeadDistribution.prefixes(plz),
-                        Timestamp.from(Instant.now().minusSeconds(86_400L * 20))).stream()
+        List<String> prefixes = ownPrefixes(plz);
+        Object[] args = new Object[prefixes.size() + 1];
+        for (int i = 0; i < prefixes.size(); i++) {
+            args[i] = prefixes.get(i);
+        }
+        args[prefixes.size()] = Timestamp.from(Instant.now().minusSeconds(86_400L * 20));
+        return db.rows("EXPLAIN (ANALYZE, BUFFERS) " + bareSql(prefixes.size()), args).stream()
                 .map(r -> r.values().iterator().next().toString()).collect(Collectors.joining("\n"));
+    }
+
+    /** The PLZ's own prefixes, each once ("80331" → 8, 80, 803, 8033, 80331). */
+    static List<String> ownPrefixes(String plz) {
+        return LeadDistribution.prefixes(plz).stream().distinct().toList();
     }
 
     /** One answer of the lookup: "customerId since subscribedSince" per agent, sorted. */
@@ -177,25 +187,34 @@ public final class EligibilityData {
     }
 
     /**
-     * The same SQL ({@code sql/eligible-agents.sql}, comments dropped, its two named parameters as JDBC parameters: the
-     * prefixes as one array, the month's start) as one prepared statement on one plain JDBC connection.
+     * The same SQL ({@code sql/eligible-agents.sql}, comments dropped) with the PLZ's own prefixes as the IN list and the
+     * month's start, as prepared statements (one per number of prefixes) on one plain JDBC connection.
      */
     public static final class BareLookup implements Lookup {
-        private final PreparedStatement statement;
+        private final Connection connection;
+        private final Map<Integer, PreparedStatement> statements = new java.util.HashMap<>();
         private final Timestamp monthStart;
 
-        public BareLookup(Connection connection, Timestamp monthStart) throws SQLException {
-            this.statement = connection.prepareStatement(bareSql());
+        public BareLookup(Connection connection, Timestamp monthStart) {
+            this.connection = connection;
             this.monthStart = monthStart;
         }
 
         @Override
         public List<String> lookup(String plz) {
+            List<String> prefixes = ownPrefixes(plz);
             try {
-                statement.setObject(1, LeadDistribution.prefixes(plz));
-                statement.setTimestamp(2, monthStart);
+                PreparedStatement ps = statements.get(prefixes.size());
+                if (ps == null) {
+                    ps = connection.prepareStatement(bareSql(prefixes.size()));
+                    statements.put(prefixes.size(), ps);
+                }
+                for (int i = 0; i < prefixes.size(); i++) {
+                    ps.setString(i + 1, prefixes.get(i));
+                }
+                ps.setTimestamp(prefixes.size() + 1, monthStart);
                 List<String> answer = new ArrayList<>();
-                try (ResultSet rs = statement.executeQuery()) {
+                try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         answer.add(rs.getLong(1) + " since " + rs.getTimestamp(2));
                     }
@@ -208,10 +227,10 @@ public final class EligibilityData {
         }
     }
 
-    /** {@code sql/eligible-agents.sql} without its comments, its named parameters as {@code ?} (prefixes, month start). */
-    static String bareSql() {
+    /** {@code sql/eligible-agents.sql} without its comments, {@code prefixes} placeholders in the IN list, then the month. */
+    static String bareSql(int prefixes) {
         String sql = routeSql().lines().filter(line -> !line.stripLeading().startsWith("--")).collect(Collectors.joining("\n"))
-                .replace(":#plzPrefixes", "?").replace(":#monthStart", "?");
+                .replace(":#in:plzPrefixes", String.join(", ", java.util.Collections.nCopies(prefixes, "?"))).replace(":#monthStart", "?");
         if (sql.contains(":#")) {
             throw new IllegalStateException("sql/eligible-agents.sql has parameters the bare lookup does not know: " + sql);
         }
