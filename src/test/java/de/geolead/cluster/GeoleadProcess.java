@@ -55,6 +55,7 @@ public final class GeoleadProcess implements AutoCloseable {
     private Path log;
     private Duration startedIn;
     private long starting;
+    private Duration cpuAtReady;
     /** Quartz's instance name of the running JVM, once known (see {@link ClusterIT}). */
     String quartzInstance;
 
@@ -150,6 +151,7 @@ public final class GeoleadProcess implements AutoCloseable {
             await(name + " ready").atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
                     .until(this::ready);
             startedIn = Duration.ofNanos(System.nanoTime() - starting);
+            cpuAtReady = process.info().totalCpuDuration().orElse(null);
         } catch (RuntimeException | Error e) {
             System.out.println(logTail());
             throw e;
@@ -222,6 +224,11 @@ public final class GeoleadProcess implements AutoCloseable {
     /** From starting the JVM (process start) to the first ready answer, of the last start. */
     public Duration startedIn() {
         return startedIn;
+    }
+
+    /** The CPU time (all threads: JIT, GC, …) the JVM had used when it was first ready, of the last start; null if unknown. */
+    public Duration cpuAtReady() {
+        return cpuAtReady;
     }
 
     public long pid() {
