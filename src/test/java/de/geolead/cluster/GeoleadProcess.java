@@ -255,8 +255,9 @@ public final class GeoleadProcess implements AutoCloseable {
     }
 
     /**
-     * Heap in use right after a full GC, in bytes: {@code jcmd GC.run}, then {@code GC.heap_info}'s "used" of the heap
-     * (the sum over the generations of a generational heap; Metaspace is not heap).
+     * Heap in use right after a full GC, in bytes, as {@code jcmd GC.run} then {@code GC.heap_info} report it ("used" of
+     * the heap, summed over the generations of a generational heap; Metaspace is not heap). Under load this includes
+     * what was allocated between the two commands; {@link #liveHeap()} does not.
      */
     public long heapAfterFullGc() {
         jcmd("GC.run");
@@ -270,6 +271,20 @@ public final class GeoleadProcess implements AutoCloseable {
         return usedKb * 1024;
     }
 
+    /** The live heap: {@code jcmd GC.class_histogram} (a full GC, then every live object counted) and its total in bytes. */
+    public record LiveHeap(long bytes, String histogram) {
+    }
+
+    public LiveHeap liveHeap() {
+        String histogram = jcmd("GC.class_histogram");
+        Matcher total = HISTOGRAM_TOTAL.matcher(histogram);
+        if (!total.find()) {
+            throw new IllegalStateException("no total in the class histogram: " + histogram.substring(0, Math.min(300, histogram.length())));
+        }
+        return new LiveHeap(Long.parseLong(total.group(1)), histogram);
+    }
+
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
     private static final Pattern HEAP_USED = Pattern.compile("\\bused (\\d+)K");
 
     public boolean isAlive() {
