@@ -60,37 +60,21 @@ class FootprintBenchmark {
 
     @Test
     void startToReady() throws Exception {
-        startToReady("start-to-ready", List.of());
-        if (Boolean.getBoolean("bench.cds")) {
-            // the same with an application class-data sharing archive (JDK 17 dynamic AppCDS): written at the end of the
-            // initialising start, used by the measured ones; a deployment option (Dockerfile), not a code change
-            Path archive = work.resolve("geolead.jsa").toAbsolutePath();
-            startToReady("start-to-ready (AppCDS)", List.of("-XX:SharedArchiveFile=" + archive), "-XX:ArchiveClassesAtExit=" + archive);
-        }
-    }
-
-    /** One start to initialise, then {@code -Dbench.starts} measured starts; the row {@code stage}. */
-    private void startToReady(String stage, List<String> options, String... firstStartOptions) throws Exception {
         int starts = Integer.getInteger("bench.starts", 3);
-        Map<String, String> env = common(work.resolve(stage.replaceAll("[^a-zA-Z]", "")));
+        Map<String, String> env = common(work.resolve("start"));
         env.put("GEOLEAD_IMPORT_CRON", RunningApp.NEVER);
         // no GEOLEAD_DB_URL / GEOLEAD_BROKER_URL: its own embedded PostgreSQL and Artemis in its data folder
-        List<String> firstOptions = new ArrayList<>(List.of("-Xmx512m"));
-        firstOptions.addAll(List.of(firstStartOptions));
-        GeoleadProcess initialising = GeoleadProcess.fromClassPath("start", env, firstOptions);
-        initialising.start(); // initialises the data folder: database cluster, migrations, broker journal
-        Duration first = initialising.startedIn();
-        initialising.stop();
-        List<String> measuredOptions = new ArrayList<>(List.of("-Xmx512m"));
-        measuredOptions.addAll(options);
-        GeoleadProcess geolead = GeoleadProcess.fromClassPath("start", env, measuredOptions);
+        GeoleadProcess geolead = GeoleadProcess.fromClassPath("start", env, List.of("-Xmx512m"));
+        geolead.start(); // initialises the data folder: database cluster, migrations, broker journal
+        Duration first = geolead.startedIn();
+        geolead.stop();
         List<Double> seconds = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
         for (int i = 0; i < starts; i++) {
-            boolean profiled = Profile.enabled() && i == starts - 1 && options.isEmpty();
-            List<String> profiledOptions = new ArrayList<>(measuredOptions);
-            profiledOptions.add("-XX:StartFlightRecording=filename=" + Report.DIR.toAbsolutePath().resolve("start.jfr") + ",settings=profile,dumponexit=true");
-            GeoleadProcess run = profiled ? GeoleadProcess.fromClassPath("start", env, profiledOptions) : geolead;
+            boolean profiled = Profile.enabled() && i == starts - 1;
+            GeoleadProcess run = profiled ? GeoleadProcess.fromClassPath("start", env, List.of("-Xmx512m",
+                    "-XX:StartFlightRecording=filename=" + Report.DIR.toAbsolutePath().resolve("start.jfr") + ",settings=profile,dumponexit=true"))
+                    : geolead;
             run.start();
             seconds.add(run.startedIn().toMillis() / 1000.0);
             cpu.add(run.cpuAtReady() == null ? Double.NaN : run.cpuAtReady().toMillis() / 1000.0);
@@ -103,9 +87,9 @@ class FootprintBenchmark {
         }
         List<Double> sorted = seconds.stream().sorted().toList();
         double median = sorted.get(sorted.size() / 2);
-        System.out.println("BENCHMARK " + stage + " runs (s): " + seconds + ", CPU time used until ready (s, all threads): " + cpu
+        System.out.println("BENCHMARK start-to-ready runs (s): " + seconds + ", CPU time used until ready (s, all threads): " + cpu
                 + ", first start (initialising) " + first.toMillis() / 1000.0 + " s");
-        Report.add(new Report.Row(stage, median, Double.NaN, " s", null, "< 5 s",
+        Report.add(new Report.Row("start-to-ready", median, Double.NaN, " s", null, "< 5 s",
                 String.format(Locale.ROOT, "median of %d starts, min %.2f s, max %.2f s, CPU used until ready %s s on %d CPUs; embedded PostgreSQL and Artemis initialised, console off; first start %.1f s",
                         starts, sorted.get(0), sorted.get(sorted.size() - 1), cpu, Runtime.getRuntime().availableProcessors(), first.toMillis() / 1000.0)));
     }
