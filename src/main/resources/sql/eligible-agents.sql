@@ -4,6 +4,9 @@
 -- An agent at their monthly cap (customers.monthly_cap; NULL = no cap) is left out: their planned and manual mails
 -- created since :#monthStart (the calendar month in GEOLEAD_DELIVERY_ZONE) that are pending, sending or sent
 -- (de.geolead.distribution.MonthlyCap; it checks again under a lock while planning).
+-- The same 11 parameters for every lead (:#plzPrefixes always has 10 entries, LeadDistribution.prefixes), so the
+-- route passes parametersCount=11 and camel-sql does not ask the database for them (an extra round trip per lead).
+-- An IN list, not = ANY (array): measured 3x faster here with 100 000 subscriptions (EligibilityBenchmark).
 SELECT e.customer_id,
        min(e.subscribed_since) AS subscribed_since
   FROM eligible_coverage e

@@ -42,12 +42,21 @@ public final class Infrastructure extends ServiceSupport {
         this.connectionFactory = connectionFactory;
     }
 
-    /** Opens (and if needed starts) database and broker, and migrates the schema. */
+    /**
+     * Opens (and if needed starts) database and broker, and migrates the schema. The embedded broker (loading its
+     * journal) starts on its own thread while the database starts and Flyway checks the schema: neither needs the
+     * other, and each is a good part of the start.
+     */
     public static Infrastructure open(GeoleadSettings settings) throws Exception {
         EmbeddedDatabase embeddedDatabase = null;
         HikariDataSource dataSource = null;
+        java.util.concurrent.CompletableFuture<EmbeddedBroker> brokerStart = null;
         EmbeddedBroker embeddedBroker = null;
         try {
+            if (settings.embeddedBroker()) {
+                brokerStart = java.util.concurrent.CompletableFuture.supplyAsync(() -> startBroker(settings),
+                        runnable -> new Thread(runnable, "geolead-broker-start").start());
+            }
             String jdbcUrl = settings.dbUrl();
             if (settings.embeddedDatabase()) {
                 embeddedDatabase = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"));
@@ -62,17 +71,47 @@ public final class Infrastructure extends ServiceSupport {
             LOG.info("Database schema is current ({} migration(s) applied now)", applied);
 
             String brokerUrl = settings.brokerUrl();
-            if (settings.embeddedBroker()) {
-                embeddedBroker = EmbeddedBroker.start(settings.dataDir().resolve("artemis"), new EmbeddedBroker.Redelivery(
-                        settings.brokerRedeliveryDelay(), settings.brokerDeliveryAttempts()));
+            if (brokerStart != null) {
+                embeddedBroker = joinBroker(brokerStart);
+                brokerStart = null;
                 brokerUrl = EmbeddedBroker.IN_VM_URL;
-                LOG.info("Embedded Artemis broker started with its journal in {}", settings.dataDir().resolve("artemis"));
             }
             return new Infrastructure(embeddedDatabase, jdbcUrl, dataSource, embeddedBroker, connectionFactory(brokerUrl, settings));
         } catch (Exception e) {
             closeQuietly(dataSource);
+            if (brokerStart != null) {
+                // the database failed while the broker was starting: wait for it, then close it
+                try {
+                    embeddedBroker = joinBroker(brokerStart);
+                } catch (Exception brokerFailure) {
+                    e.addSuppressed(brokerFailure);
+                }
+            }
             closeQuietly(embeddedBroker);
             closeQuietly(embeddedDatabase);
+            throw e;
+        }
+    }
+
+    private static EmbeddedBroker startBroker(GeoleadSettings settings) {
+        try {
+            EmbeddedBroker broker = EmbeddedBroker.start(settings.dataDir().resolve("artemis"), new EmbeddedBroker.Redelivery(
+                    settings.brokerRedeliveryDelay(), settings.brokerDeliveryAttempts()));
+            LOG.info("Embedded Artemis broker started with its journal in {}", settings.dataDir().resolve("artemis"));
+            return broker;
+        } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    /** The started broker, or the exception its start threw. */
+    private static EmbeddedBroker joinBroker(java.util.concurrent.CompletableFuture<EmbeddedBroker> start) throws Exception {
+        try {
+            return start.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
             throw e;
         }
     }

@@ -24,14 +24,25 @@ public class LeadDistribution {
         this.clock = clock;
     }
 
-    /** The prefixes a subscription may have to cover this PLZ: "80331" → 8, 80, 803, 8033, 80331. */
+    /** How many entries {@link #prefixes} always has: the width of the PLZ columns (VARCHAR(10)). */
+    public static final int PREFIX_SLOTS = 10;
+
+    /**
+     * The prefixes a subscription may have to cover this PLZ: "80331" → 8, 80, 803, 8033, 80331, then the PLZ again
+     * until there are {@link #PREFIX_SLOTS} entries (repeats change nothing in sql/eligible-agents.sql's IN list), so
+     * that the lookup has the same number of parameters for every lead and camel-sql need not ask the database for it.
+     */
     public static List<String> prefixes(String plz) {
+        List<String> prefixes = new ArrayList<>(PREFIX_SLOTS);
         if (plz == null || plz.isBlank()) {
-            return List.of("-"); // matches no subscription, and keeps the IN list non-empty
+            prefixes.add("-"); // matches no subscription
+        } else {
+            for (int length = 1; length <= Math.min(plz.length(), PREFIX_SLOTS); length++) {
+                prefixes.add(plz.substring(0, length));
+            }
         }
-        List<String> prefixes = new ArrayList<>();
-        for (int length = 1; length <= plz.length(); length++) {
-            prefixes.add(plz.substring(0, length));
+        while (prefixes.size() < PREFIX_SLOTS) {
+            prefixes.add(prefixes.get(prefixes.size() - 1));
         }
         return prefixes;
     }

@@ -26,10 +26,13 @@ import java.util.regex.Pattern;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One Geolead instance as production runs it: {@code java -jar target/geolead.jar} in its own JVM, configured
- * only through environment variables, with its own data folder, HTTP and management ports, and its output in a
- * log file under {@code target/cluster-logs/}. {@link #kill()} is a {@code kill -9}, {@link #stop()} a graceful
- * stop (SIGTERM, Camel's shutdown).
+ * One Geolead instance as production runs it: {@code java -jar target/geolead.jar} ({@link #start(String, Map)}, the
+ * cluster tests) or {@code java -cp <this JVM's class path> de.geolead.launcher.Launcher} ({@link #fromClassPath}, the
+ * benchmarks, which run without packaging) in its own JVM, configured only through environment variables, with its own
+ * data folder, HTTP and management ports, and its output in a log file under {@code target/cluster-logs/} (jar) or
+ * {@code target/process-logs/} (class path). {@link #kill()} is a {@code kill -9}, {@link #stop()} a graceful stop
+ * (SIGTERM, Camel's shutdown); {@link #startedIn()} is how long the last start took until ready, and
+ * {@link #heapAfterFullGc()} the heap in use after a full GC ({@code jcmd}).
  */
 public final class GeoleadProcess implements AutoCloseable {
 
@@ -43,15 +46,23 @@ public final class GeoleadProcess implements AutoCloseable {
 
     private final String name;
     private final Map<String, String> env;
+    /** The command up to the environment: java, JVM options, then -jar or -cp and the main class. */
+    private final List<String> command;
+    private final Path logDir;
     private final int httpPort;
     private final int managementPort;
     private Process process;
     private Path log;
+    private Duration startedIn;
+    private long starting;
+    private Duration cpuAtReady;
     /** Quartz's instance name of the running JVM, once known (see {@link ClusterIT}). */
     String quartzInstance;
 
-    private GeoleadProcess(String name, Map<String, String> env) {
+    private GeoleadProcess(String name, Map<String, String> env, List<String> command, Path logDir) {
         this.name = name;
+        this.command = List.copyOf(command);
+        this.logDir = logDir;
         this.httpPort = RunningApp.freePort();
         this.managementPort = RunningApp.freePort();
         this.env = new LinkedHashMap<>(env);
@@ -81,7 +92,7 @@ public final class GeoleadProcess implements AutoCloseable {
     }
 
     /** A shared management users file (one login for every instance) in {@code dir}. */
-    static Path managementUsersFile(Path dir) {
+    public static Path managementUsersFile(Path dir) {
         try {
             Path file = dir.resolve("management-users.properties");
             Files.writeString(file, "user." + MANAGEMENT_USER + " = " + MANAGEMENT_PASSWORD + ",operator\nrole.operator = *\n");
@@ -93,9 +104,27 @@ public final class GeoleadProcess implements AutoCloseable {
 
     /** Starts an instance named {@code name} with {@code env} (plus its own ports) and waits until it is ready. */
     public static GeoleadProcess start(String name, Map<String, String> env) {
-        GeoleadProcess instance = new GeoleadProcess(name, env);
+        GeoleadProcess instance = new GeoleadProcess(name, env, List.of(java(), "-Xmx512m", "-jar", jar().toString()), logDir());
         instance.start();
         return instance;
+    }
+
+    /**
+     * An instance named {@code name} run from this JVM's class path (target/classes, target/test-classes and the
+     * dependencies, as Maven runs the tests) with the jar's main class, {@code jvmOptions} and {@code env} (plus its own
+     * ports); not started yet. Give it GEOLEAD_MANAGEMENT_USERS_FILE = {@link #managementUsersFile} so that it can be
+     * asked whether it is ready.
+     */
+    public static GeoleadProcess fromClassPath(String name, Map<String, String> env, List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "de.geolead.launcher.Launcher"));
+        return new GeoleadProcess(name, env, command, Path.of("target", "process-logs").toAbsolutePath());
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Starts this instance (again: same ports, same data folder, a new log file) and waits until it is ready. */
@@ -104,10 +133,8 @@ public final class GeoleadProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is running");
         }
         try {
-            Files.createDirectories(logDir());
-            log = logDir().resolve(String.format("geolead-%s-%02d.log", name, STARTS.incrementAndGet()));
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-jar", jar().toString()));
+            Files.createDirectories(logDir);
+            log = logDir.resolve(String.format("geolead-%s-%02d.log", name, STARTS.incrementAndGet()));
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(Path.of(env.get("GEOLEAD_DATA_DIR")).toFile())
                     .redirectErrorStream(true)
@@ -115,13 +142,16 @@ public final class GeoleadProcess implements AutoCloseable {
             builder.environment().keySet().removeIf(key -> key.startsWith("GEOLEAD_") || key.startsWith("DIALFIRE_")
                     || key.startsWith("SMTP_") || key.startsWith("STRIPE_"));
             builder.environment().putAll(env);
+            starting = System.nanoTime();
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         try {
-            await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+            await(name + " ready").atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
                     .until(this::ready);
+            startedIn = Duration.ofNanos(System.nanoTime() - starting);
+            cpuAtReady = process.info().totalCpuDuration().orElse(null);
         } catch (RuntimeException | Error e) {
             System.out.println(logTail());
             throw e;
@@ -191,6 +221,72 @@ public final class GeoleadProcess implements AutoCloseable {
         }
     }
 
+    /** From starting the JVM (process start) to the first ready answer, of the last start. */
+    public Duration startedIn() {
+        return startedIn;
+    }
+
+    /** The CPU time (all threads: JIT, GC, …) the JVM had used when it was first ready, of the last start; null if unknown. */
+    public Duration cpuAtReady() {
+        return cpuAtReady;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The running JVM's {@code jcmd} answer to {@code command} (e.g. GC.class_histogram). */
+    public String jcmd(String... command) {
+        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid())));
+        line.addAll(List.of(command));
+        try {
+            Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+            String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (jcmd.waitFor() != 0) {
+                throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Heap in use right after a full GC, in bytes, as {@code jcmd GC.run} then {@code GC.heap_info} report it ("used" of
+     * the heap, summed over the generations of a generational heap; Metaspace is not heap). Under load this includes
+     * what was allocated between the two commands; {@link #liveHeap()} does not.
+     */
+    public long heapAfterFullGc() {
+        jcmd("GC.run");
+        long usedKb = 0;
+        for (String line : jcmd("GC.heap_info").lines().toList()) {
+            Matcher m = HEAP_USED.matcher(line);
+            if (m.find() && !line.contains("Metaspace") && !line.contains("class space")) {
+                usedKb += Long.parseLong(m.group(1));
+            }
+        }
+        return usedKb * 1024;
+    }
+
+    /** The live heap: {@code jcmd GC.class_histogram} (a full GC, then every live object counted) and its total in bytes. */
+    public record LiveHeap(long bytes, String histogram) {
+    }
+
+    public LiveHeap liveHeap() {
+        String histogram = jcmd("GC.class_histogram");
+        Matcher total = HISTOGRAM_TOTAL.matcher(histogram);
+        if (!total.find()) {
+            throw new IllegalStateException("no total in the class histogram: " + histogram.substring(0, Math.min(300, histogram.length())));
+        }
+        return new LiveHeap(Long.parseLong(total.group(1)), histogram);
+    }
+
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
+    private static final Pattern HEAP_USED = Pattern.compile("\\bused (\\d+)K");
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
@@ -219,7 +315,7 @@ public final class GeoleadProcess implements AutoCloseable {
     /** Every log file this instance wrote in this JVM (all its runs), concatenated. */
     public List<String> allLogLines() {
         List<String> lines = new ArrayList<>();
-        try (var files = Files.list(logDir())) {
+        try (var files = Files.list(logDir)) {
             for (Path file : files.filter(f -> f.getFileName().toString().startsWith("geolead-" + name + "-")).sorted().toList()) {
                 lines.addAll(Files.readAllLines(file));
             }

@@ -17,6 +17,7 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final List<String> withExceptions = new CopyOnWriteArrayList<>();
+    private final List<String> threads = new CopyOnWriteArrayList<>();
 
     private LogCapture() {
         super("test-capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
@@ -51,6 +52,7 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
     @Override
     public void append(LogEvent event) {
         String line = event.getLevel() + " " + event.getLoggerName() + " " + event.getMessage().getFormattedMessage();
+        threads.add(event.getThreadName() + "\t" + line);
         lines.add(line);
         StringBuilder full = new StringBuilder(line);
         for (Throwable t = event.getThrown(); t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -70,6 +72,12 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     public List<String> linesContaining(String text) {
         return lines.stream().filter(line -> line.contains(text)).toList();
+    }
+
+    /** The names of the threads that wrote the lines containing {@code text}, in order. */
+    public List<String> threadsOf(String text) {
+        return threads.stream().filter(entry -> entry.substring(entry.indexOf('\t') + 1).contains(text))
+                .map(entry -> entry.substring(0, entry.indexOf('\t'))).toList();
     }
 
     @Override
