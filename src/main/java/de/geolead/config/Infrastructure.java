@@ -136,12 +136,18 @@ public final class Infrastructure extends ServiceSupport {
      * is rolled back and its message redelivered.
      *
      * <p>No consumer buffers messages ({@code consumerWindowSize=0}): a consumer stuck in a slow SMTP conversation
-     * must not hold messages another consumer could send now. A {@code consumerWindowSize} in the URL wins.
+     * must not hold messages another consumer could send now. Sessions cache the destinations they looked up
+     * ({@code cacheDestinations=true}). A {@code consumerWindowSize} or {@code cacheDestinations} in the URL wins.
      */
     public static ActiveMQConnectionFactory artemisConnectionFactory(String brokerUrl, String user, String password) {
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
         if (!namesParameter(brokerUrl, "consumerWindowSize")) {
             artemis.setConsumerWindowSize(0);
+        }
+        if (!namesParameter(brokerUrl, "cacheDestinations")) {
+            // each session keeps the queues it looked up: without it every send (JmsTemplate resolves the destination
+            // each time) first asks the broker whether the queue exists, a blocking round trip per message
+            artemis.setCacheDestinations(true);
         }
         if (!user.isEmpty()) {
             artemis.setUser(user);

@@ -87,4 +87,12 @@ class BrokerConnectionFactoryTest {
         assertThat(Infrastructure.artemisConnectionFactory("tcp://artemis:61616?consumerWindowSize=-1", "", "")
                 .getConsumerWindowSize()).isEqualTo(-1);
     }
+
+    /** Sessions keep the queues they looked up (no broker round trip per send to resolve the queue); the URL wins. */
+    @Test
+    void sessionsCacheTheirDestinationsUnlessTheUrlSaysOtherwise() {
+        assertThat(Infrastructure.artemisConnectionFactory(EmbeddedBroker.IN_VM_URL, "", "").isCacheDestinations()).isTrue();
+        assertThat(Infrastructure.artemisConnectionFactory(FAILOVER_URL, "", "").isCacheDestinations()).isTrue();
+        assertThat(Infrastructure.artemisConnectionFactory("tcp://artemis:61616?cacheDestinations=false", "", "").isCacheDestinations()).isFalse();
+    }
 }
