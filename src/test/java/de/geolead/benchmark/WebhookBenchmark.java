@@ -59,7 +59,7 @@ class WebhookBenchmark {
     void webhook() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed (apt-get install wrk)");
         int seconds = Integer.getInteger("bench.seconds", 10);
-        int warmup = Integer.getInteger("bench.warmup.seconds", 5);
+        int warmup = Integer.getInteger("bench.warmup.seconds", 10);
         int connections = Integer.getInteger("bench.connections", 16);
         int maxRate = Integer.getInteger("bench.max.rate", 6000); // events written per second of wrk: more than either side takes
         int openSeconds = Integer.getInteger("bench.open.seconds", 8);
@@ -91,15 +91,29 @@ class WebhookBenchmark {
 
                 // closed loop: warm-up and measured run per side, raw first
                 wrk(rawUrl, events("rw", warmup * maxRate), connections, warmup);
-                Wrk rawRun = wrk(rawUrl, events("r", seconds * maxRate), connections, seconds);
+                Path rawEvents = events("r", seconds * maxRate);
+                Map<String, Long> rawThreadCpu = threadCpu();
+                long rawGcMillis = gcMillis();
+                Wrk rawRun = wrk(rawUrl, rawEvents, connections, seconds);
+                if (Profile.enabled()) {
+                    printCpuByThread("raw", rawThreadCpu, rawGcMillis, rawRun);
+                }
                 wrk(geoleadUrl, events("gw", warmup * maxRate), connections, warmup);
+                Path geoleadEvents = events("g", seconds * maxRate);
                 Wrk geoleadRun;
+                Map<String, Long> threadCpu = threadCpu();
+                long gcMillis = gcMillis();
                 try (Profile ignored = Profile.start("webhook")) {
-                    geoleadRun = wrk(geoleadUrl, events("g", seconds * maxRate), connections, seconds);
+                    geoleadRun = wrk(geoleadUrl, geoleadEvents, connections, seconds);
+                }
+                if (Profile.enabled()) {
+                    printCpuByThread("geolead", threadCpu, gcMillis, geoleadRun);
                 }
                 Report.add(new Report.Row("webhook", geoleadRun.rate(), rawRun.rate(), "/s", null, "≥ 0.5 × raw",
-                        String.format(Locale.ROOT, "wrk %d connections %d s; closed-loop latency geolead p50 %s / p99 %s ms, raw p50 %s / p99 %s ms",
-                                connections, seconds, Report.ms(geoleadRun.p50Ms()), Report.ms(geoleadRun.p99Ms()),
+                        String.format(Locale.ROOT, "wrk %d connections %d s; JVM CPU per event geolead %.0f µs, raw %.0f µs; "
+                                        + "closed-loop latency geolead p50 %s / p99 %s ms, raw p50 %s / p99 %s ms",
+                                connections, seconds, geoleadRun.cpuMicrosPerEvent(), rawRun.cpuMicrosPerEvent(),
+                                Report.ms(geoleadRun.p50Ms()), Report.ms(geoleadRun.p99Ms()),
                                 Report.ms(rawRun.p50Ms()), Report.ms(rawRun.p99Ms()))));
 
                 // open loop: the same rate for each side, raw first
@@ -127,25 +141,75 @@ class WebhookBenchmark {
         }
     }
 
-    /** One wrk run's figures. */
-    record Wrk(double rate, long ok, long other, double p50Ms, double p99Ms, String output) {}
+    /**
+     * One wrk run's figures; {@code cpuMicrosPerEvent}: this JVM's CPU time (both servers live in it, one idle) per
+     * event answered "ok" - PostgreSQL and wrk run in processes of their own and are not in it.
+     */
+    record Wrk(double rate, long ok, long other, double p50Ms, double p99Ms, double cpuMicrosPerEvent, String output) {}
+
+    /** CPU time per live Java thread, by id and name; "alloc" = bytes allocated by all, "jit" = compilation ms. */
+    private static Map<String, Long> threadCpu() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> cpu = new java.util.HashMap<>();
+        cpu.put("alloc", java.util.Arrays.stream(threads.getThreadAllocatedBytes(threads.getAllThreadIds())).filter(b -> b > 0).sum());
+        cpu.put("jit", java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                cpu.put(info.getThreadId() + " " + info.getThreadName(), threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return cpu;
+    }
+
+    private static long gcMillis() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(gc -> Math.max(0, gc.getCollectionTime())).sum();
+    }
+
+    /** With -Dbench.profile=true: where the JVM's CPU went during the profiled phase, Java threads by name and the rest (GC, JIT, VM). */
+    private static void printCpuByThread(String side, Map<String, Long> before, long gcBefore, Wrk run) {
+        Map<String, Long> after = threadCpu();
+        Map<String, Long> byName = new java.util.TreeMap<>();
+        long javaThreads = 0;
+        long allocated = after.remove("alloc") - before.getOrDefault("alloc", 0L);
+        long jit = after.remove("jit") - before.getOrDefault("jit", 0L);
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            long used = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            javaThreads += used;
+            byName.merge(e.getKey().substring(e.getKey().indexOf(' ') + 1).replaceAll("\\d+", "#"), used, Long::sum);
+        }
+        long events = Math.max(1, run.ok());
+        StringBuilder out = new StringBuilder("BENCHMARK webhook " + side + " CPU per event by thread (µs):\n");
+        byName.entrySet().stream().filter(e -> e.getValue() / 1000 / events > 5)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> out.append(String.format(Locale.ROOT, "  %6.0f  %s%n", e.getValue() / 1000.0 / events, e.getKey())));
+        out.append(String.format(Locale.ROOT, "  %6.0f  all Java threads; process total %.0f; GC pauses %d ms, JIT %d ms in the phase; %d KB allocated per event%n",
+                javaThreads / 1000.0 / events, run.cpuMicrosPerEvent(), gcMillis() - gcBefore, jit, allocated / 1024 / events));
+        System.out.print(out);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
 
     private Wrk wrk(String url, Path events, int connections, int seconds) throws Exception {
         TestDatabase db = TestDatabase.get();
         String prefix = events.getFileName().toString().replace(".tsv", "");
         Path script = Path.of("src/test/resources/bench/stripe-webhook.lua").toAbsolutePath();
         int threads = 2;
+        long cpu = processCpuNanos();
         Process process = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s",
                 "-s", script.toString(), url, "--", events.toString(), Integer.toString(threads))
                 .redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor()).as(output).isZero();
+        cpu = processCpuNanos() - cpu;
         Files.delete(events);
         Matcher answers = match(output, "ANSWERS ok (\\d+) other (\\d+)");
         Matcher latency = match(output, "LATENCY_US p50 (\\d+) p99 (\\d+)");
         Wrk run = new Wrk(Double.parseDouble(match(output, "Requests/sec:\\s+([0-9.]+)").group(1)),
                 Long.parseLong(answers.group(1)), Long.parseLong(answers.group(2)),
-                Long.parseLong(latency.group(1)) / 1000.0, Long.parseLong(latency.group(2)) / 1000.0, output);
+                Long.parseLong(latency.group(1)) / 1000.0, Long.parseLong(latency.group(2)) / 1000.0,
+                cpu / 1000.0 / Math.max(1, Long.parseLong(answers.group(1))), output);
         assertThat(run.other()).as("answers other than \"ok\" (raise bench.max.rate if the events ran out)\n" + output).isZero();
         // requests still in flight when wrk stopped are stored without wrk counting them: at most one per connection
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
