@@ -27,6 +27,9 @@ public final class Infrastructure extends ServiceSupport {
 
     private final EmbeddedDatabase embeddedDatabase;
     private final String jdbcUrl;
+    /** Cached JMS sessions (per acknowledge mode): at least the Vert.x worker pool's 20 threads, with room for the rest. */
+    static final int SESSION_CACHE_SIZE = 32;
+
     private final HikariDataSource dataSource;
     private final Database database;
     private final EmbeddedBroker embeddedBroker;
@@ -122,7 +125,10 @@ public final class Infrastructure extends ServiceSupport {
                 super.onException(failure);
             }
         };
-        caching.setSessionCacheSize(10);
+        // one cached session per thread that may send at once: the HTTP routes run on platform-http's Vert.x worker
+        // pool (20 threads); beyond the cache size a session is opened and closed per send (two broker round trips,
+        // and its destination lookups start cold)
+        caching.setSessionCacheSize(SESSION_CACHE_SIZE);
         // cache producers only: a cached idle consumer would keep prefetched messages from everyone else
         caching.setCacheConsumers(false);
         caching.setReconnectOnException(true);
