@@ -1,5 +1,7 @@
 -- wrk script for the Stripe webhook benchmark: every request is a distinct, validly signed event.
 -- The events file has one "signature<TAB>body" line per event; thread n sends lines n, n+T, n+2T, ...
+-- Answers are counted: "ok" (a new event stored), anything else (e.g. "duplicate" once the file ran out);
+-- done() prints "ANSWERS ok <n> other <m>" and the latency percentiles in microseconds.
 local threads = {}
 local counter = 0
 
@@ -13,6 +15,8 @@ function init(args)
   local file = args[1]
   local total = tonumber(args[2])
   requests = {}
+  ok = 0
+  other = 0
   local n = 0
   for line in io.lines(file) do
     if n % total == id then
@@ -29,4 +33,18 @@ function request()
   index = index + 1
   if index > #requests then index = 1 end -- past the end: duplicates (still valid, answered "duplicate")
   return requests[index]
+end
+
+function response(status, headers, body)
+  if status == 200 and body == "ok" then ok = ok + 1 else other = other + 1 end
+end
+
+function done(summary, latency, requests)
+  local oks, others = 0, 0
+  for _, thread in ipairs(threads) do
+    oks = oks + thread:get("ok")
+    others = others + thread:get("other")
+  end
+  io.write(string.format("ANSWERS ok %d other %d\n", oks, others))
+  io.write(string.format("LATENCY_US p50 %d p99 %d max %d\n", latency:percentile(50), latency:percentile(99), latency.max))
 end

@@ -55,7 +55,7 @@ public class BillingStore {
 
     /** Stores a verified event; false if its id is known already (Stripe delivers twice). */
     public boolean recordEvent(String eventId, String type, String apiVersion, String payload) {
-        return run(() -> update("INSERT INTO stripe_events (event_id, type, api_version, payload) VALUES (?, ?, ?, ?::jsonb) "
+        return single(() -> update("INSERT INTO stripe_events (event_id, type, api_version, payload) VALUES (?, ?, ?, ?::jsonb) "
                 + "ON CONFLICT (event_id) DO NOTHING", eventId, type, apiVersion, payload) == 1);
     }
 
@@ -96,7 +96,7 @@ public class BillingStore {
      * (the hand-over to the queue or the processing failed) and not leased by a running attempt.
      */
     public boolean processingOwed(String eventId) {
-        return run(() -> id("SELECT 1 FROM stripe_events WHERE event_id = ? AND status IN ('received', 'failed') AND "
+        return single(() -> id("SELECT 1 FROM stripe_events WHERE event_id = ? AND status IN ('received', 'failed') AND "
                 + NOT_LEASED, eventId).isPresent());
     }
 
@@ -368,6 +368,18 @@ public class BillingStore {
     /** Runs {@code work} in one transaction. */
     private <T> T run(java.util.function.Supplier<T> work) {
         return database.inTransaction("Billing database work", work);
+    }
+
+    /**
+     * One statement, atomic by itself: it commits on its own, without the BEGIN/COMMIT round trips of a transaction
+     * (the webhook's hot path); failures are reported like {@link #run}'s.
+     */
+    private <T> T single(java.util.function.Supplier<T> statement) {
+        try {
+            return statement.get();
+        } catch (org.springframework.dao.DataAccessException e) {
+            throw Database.failure("Billing database work", e);
+        }
     }
 
     private void run(Runnable work) {

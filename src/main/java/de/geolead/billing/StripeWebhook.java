@@ -4,6 +4,9 @@ import com.google.gson.JsonParseException;
 import com.stripe.exception.SignatureVerificationException;
 import com.stripe.model.Event;
 import com.stripe.net.Webhook;
+import io.micrometer.core.instrument.Tags;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
 
 import java.time.Clock;
 import java.util.Arrays;
@@ -43,7 +46,8 @@ public class StripeWebhook {
         this.store = store;
     }
 
-    public Receipt receive(String payload, String signatureHeader) {
+    /** The route's call: the raw body (already text) and the {@code Stripe-Signature} header, bound by annotation. */
+    public Receipt receive(@Body String payload, @Header("Stripe-Signature") String signatureHeader) {
         Event event = verify(payload, signatureHeader);
         if (event.getId() == null || event.getType() == null) {
             throw new WebhookRejectedException("event without id or type");
@@ -55,6 +59,29 @@ public class StripeWebhook {
         // (Stripe's own retry or a "Resend" then takes it up at once instead of waiting for the sweep) - but not
         // while an attempt is running (leased): the same event posted twice at once is processed once
         return new Receipt(event.getId(), event.getType(), true, store.processingOwed(event.getId()));
+    }
+
+    // The route's questions about a receipt, as bean methods bound by annotation: evaluated without the simple
+    // language's method calls (${body.next()}), which build a bean expression and copy the exchange per request.
+
+    /** Whether the event goes to the queue ({@link Next#QUEUE}). */
+    public boolean queue(@Body Receipt receipt) {
+        return receipt.next() == Next.QUEUE;
+    }
+
+    /** The event id (the queued message's body). */
+    public String eventId(@Body Receipt receipt) {
+        return receipt.eventId();
+    }
+
+    /** The answer's text ({@code ok}, {@code duplicate}). */
+    public String answer(@Body Receipt receipt) {
+        return receipt.answer();
+    }
+
+    /** The tags of the {@code geolead.webhook.events} counter for this receipt: {@code type} and {@code result}. */
+    public Tags metricTags(@Body Receipt receipt) {
+        return Tags.of("type", receipt.type(), "result", receipt.answer());
     }
 
     Event verify(String payload, String signatureHeader) {

@@ -1,5 +1,8 @@
 package de.geolead.billing;
 
+import io.vertx.core.net.SocketAddress;
+import org.apache.camel.Header;
+
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +34,17 @@ public class WebhookRateLimit {
         this.perMinute = perMinute;
         this.clock = clock;
         this.proxies = proxies;
+    }
+
+    /**
+     * The route's call (route {@code stripe-webhook}): one HTTP request, from its TCP peer (platform-http's remote
+     * address header) and its X-Forwarded-For header. Bound by annotation, so no expression is evaluated per request.
+     */
+    public void checkRequest(@Header("CamelVertxPlatformHttpRemoteAddress") SocketAddress peer, @Header("X-Forwarded-For") Object forwardedFor) {
+        if (perMinute <= 0) {
+            return;
+        }
+        check(peer == null ? null : peer.hostAddress(), forwardedFor);
     }
 
     /** Counts one call from TCP {@code peer} carrying {@code forwardedFor} (X-Forwarded-For, may be null). */

@@ -27,6 +27,9 @@ public final class Infrastructure extends ServiceSupport {
 
     private final EmbeddedDatabase embeddedDatabase;
     private final String jdbcUrl;
+    /** Cached JMS sessions (per acknowledge mode): at least the Vert.x worker pool's 20 threads, with room for the rest. */
+    static final int SESSION_CACHE_SIZE = 32;
+
     private final HikariDataSource dataSource;
     private final Database database;
     private final EmbeddedBroker embeddedBroker;
@@ -161,7 +164,10 @@ public final class Infrastructure extends ServiceSupport {
                 super.onException(failure);
             }
         };
-        caching.setSessionCacheSize(10);
+        // one cached session per thread that may send at once: the HTTP routes run on platform-http's Vert.x worker
+        // pool (20 threads); beyond the cache size a session is opened and closed per send (two broker round trips,
+        // and its destination lookups start cold)
+        caching.setSessionCacheSize(SESSION_CACHE_SIZE);
         // cache producers only: a cached idle consumer would keep prefetched messages from everyone else
         caching.setCacheConsumers(false);
         caching.setReconnectOnException(true);
@@ -175,12 +181,18 @@ public final class Infrastructure extends ServiceSupport {
      * is rolled back and its message redelivered.
      *
      * <p>No consumer buffers messages ({@code consumerWindowSize=0}): a consumer stuck in a slow SMTP conversation
-     * must not hold messages another consumer could send now. A {@code consumerWindowSize} in the URL wins.
+     * must not hold messages another consumer could send now. Sessions cache the destinations they looked up
+     * ({@code cacheDestinations=true}). A {@code consumerWindowSize} or {@code cacheDestinations} in the URL wins.
      */
     public static ActiveMQConnectionFactory artemisConnectionFactory(String brokerUrl, String user, String password) {
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
         if (!namesParameter(brokerUrl, "consumerWindowSize")) {
             artemis.setConsumerWindowSize(0);
+        }
+        if (!namesParameter(brokerUrl, "cacheDestinations")) {
+            // each session keeps the queues it looked up: without it every send (JmsTemplate resolves the destination
+            // each time) first asks the broker whether the queue exists, a blocking round trip per message
+            artemis.setCacheDestinations(true);
         }
         if (!user.isEmpty()) {
             artemis.setUser(user);

@@ -104,6 +104,38 @@ class BillingFaultsTest {
                 .POST(HttpRequest.BodyPublishers.ofString(eventJson)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * geolead_webhook_events_total keeps its name and tags (type, result, camelContext) and counts each event type and
+     * answer apart: two types, one of them twice (ok, then duplicate), a rejected call.
+     */
+    @Test
+    void theWebhookCounterCountsEachTypeAndAnswerApart() throws Exception {
+        String created = SandboxStripe.event("evt_metric_created", "customer.created", "{\"id\": \"cus_metric\", \"object\": \"customer\"}");
+        String charge = SandboxStripe.event("evt_metric_charge", "charge.succeeded", "{\"id\": \"ch_metric\", \"object\": \"charge\"}");
+        String before = metrics();
+
+        assertThat(deliver(created).body()).isEqualTo("ok");
+        assertThat(deliver(charge).body()).isEqualTo("ok");
+        assertThat(deliver(created).body()).isEqualTo("duplicate");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/stripe"))
+                .header("Stripe-Signature", "t=1,v1=00").POST(HttpRequest.BodyPublishers.ofString(created)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+
+        String after = metrics();
+        assertThat(webhookEvents(after, "customer.created", "ok") - webhookEvents(before, "customer.created", "ok")).isEqualTo(1);
+        assertThat(webhookEvents(after, "customer.created", "duplicate") - webhookEvents(before, "customer.created", "duplicate")).isEqualTo(1);
+        assertThat(webhookEvents(after, "charge.succeeded", "ok") - webhookEvents(before, "charge.succeeded", "ok")).isEqualTo(1);
+        assertThat(webhookEvents(after, "charge.succeeded", "duplicate")).isZero();
+        assertThat(webhookEvents(after, "unverified", "rejected") - webhookEvents(before, "unverified", "rejected")).isEqualTo(1);
+    }
+
+    /** The value of geolead_webhook_events_total{camelContext, result, type} in a scrape (0 when absent). */
+    static double webhookEvents(String scrape, String type, String result) {
+        java.util.regex.Matcher line = java.util.regex.Pattern.compile("(?m)^geolead_webhook_events_total\\{camelContext=\"[^\"]+\",result=\""
+                + java.util.regex.Pattern.quote(result) + "\",type=\"" + java.util.regex.Pattern.quote(type) + "\",?} (\\S+)$").matcher(scrape);
+        return line.find() ? Double.parseDouble(line.group(1)) : 0;
+    }
+
     static String metrics() throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort() + "/observe/metrics"))
                 .header("Authorization", "Basic " + credentials).build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -87,4 +87,19 @@ class BrokerConnectionFactoryTest {
         assertThat(Infrastructure.artemisConnectionFactory("tcp://artemis:61616?consumerWindowSize=-1", "", "")
                 .getConsumerWindowSize()).isEqualTo(-1);
     }
+
+    /** Sessions keep the queues they looked up (no broker round trip per send to resolve the queue); the URL wins. */
+    @Test
+    void sessionsCacheTheirDestinationsUnlessTheUrlSaysOtherwise() {
+        assertThat(Infrastructure.artemisConnectionFactory(EmbeddedBroker.IN_VM_URL, "", "").isCacheDestinations()).isTrue();
+        assertThat(Infrastructure.artemisConnectionFactory(FAILOVER_URL, "", "").isCacheDestinations()).isTrue();
+        assertThat(Infrastructure.artemisConnectionFactory("tcp://artemis:61616?cacheDestinations=false", "", "").isCacheDestinations()).isFalse();
+    }
+
+    /** Every Vert.x worker (the webhook's and API's threads) can keep its JMS session instead of opening one per send. */
+    @Test
+    void theSessionCacheHoldsASessionForEveryVertxWorker() {
+        assertThat(Infrastructure.cachingConnectionFactory(Infrastructure.artemisConnectionFactory(EmbeddedBroker.IN_VM_URL, "", ""))
+                .getSessionCacheSize()).isGreaterThanOrEqualTo(io.vertx.core.VertxOptions.DEFAULT_WORKER_POOL_SIZE);
+    }
 }

@@ -76,9 +76,17 @@ class StripeWebhookRoutesTest {
         }
     }
 
-    /** Receives by the body: {@code new}, {@code duplicate-owed}, {@code duplicate}, {@code forged}, {@code broken}. */
-    public static class StandInWebhook {
-        public StripeWebhook.Receipt receive(String payload, String signature) {
+    /**
+     * Receives by the body: {@code new}, {@code duplicate-owed}, {@code duplicate}, {@code forged}, {@code broken}; the
+     * route's questions about the receipt (queue, eventId, metricTags, answer) are the real bean's.
+     */
+    public static class StandInWebhook extends StripeWebhook {
+        StandInWebhook() {
+            super("", 0, Clock.systemUTC(), null);
+        }
+
+        @Override
+        public StripeWebhook.Receipt receive(@org.apache.camel.Body String payload, @org.apache.camel.Header("Stripe-Signature") String signature) {
             return switch (payload) {
                 case "new" -> new StripeWebhook.Receipt("evt_new", "invoice.paid", false, true);
                 case "duplicate-owed" -> new StripeWebhook.Receipt("evt_owed", "invoice.paid", true, true);
