@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -100,18 +99,7 @@ class EligibleAgentsLookupTest {
     private static List<String> definition(Connection connection, String plz, Timestamp monthStart) throws SQLException {
         List<String> prefixes = LeadDistribution.prefixes(plz).stream().distinct().toList();
         try (PreparedStatement ps = connection.prepareStatement(DEFINITION.formatted(String.join(", ", Collections.nCopies(prefixes.size(), "?"))))) {
-            for (int i = 0; i < prefixes.size(); i++) {
-                ps.setString(i + 1, prefixes.get(i));
-            }
-            ps.setTimestamp(prefixes.size() + 1, monthStart);
-            List<String> answer = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    answer.add(rs.getLong(1) + " since " + rs.getTimestamp(2));
-                }
-            }
-            answer.sort(null);
-            return answer;
+            return EligibilityData.agents(ps, prefixes, monthStart);
         }
     }
 }

@@ -209,22 +209,30 @@ public final class EligibilityData {
                     ps = connection.prepareStatement(bareSql(prefixes.size()));
                     statements.put(prefixes.size(), ps);
                 }
-                for (int i = 0; i < prefixes.size(); i++) {
-                    ps.setString(i + 1, prefixes.get(i));
-                }
-                ps.setTimestamp(prefixes.size() + 1, monthStart);
-                List<String> answer = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        answer.add(rs.getLong(1) + " since " + rs.getTimestamp(2));
-                    }
-                }
-                answer.sort(null);
-                return answer;
+                return agents(ps, prefixes, monthStart);
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /**
+     * Runs {@code ps} (the prefixes in its IN list, then the month's start) and answers "customer id since timestamp"
+     * per row, sorted: the form every eligibility comparison uses.
+     */
+    public static List<String> agents(PreparedStatement ps, List<String> prefixes, Timestamp monthStart) throws SQLException {
+        for (int i = 0; i < prefixes.size(); i++) {
+            ps.setString(i + 1, prefixes.get(i));
+        }
+        ps.setTimestamp(prefixes.size() + 1, monthStart);
+        List<String> answer = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                answer.add(rs.getLong(1) + " since " + rs.getTimestamp(2));
+            }
+        }
+        answer.sort(null);
+        return answer;
     }
 
     /** {@code sql/eligible-agents.sql} without its comments, {@code prefixes} placeholders in the IN list, then the month. */
