@@ -42,7 +42,7 @@ import static org.awaitility.Awaitility.await;
  * (GEOLEAD_DATA_KEYS set, signed receipts on, {@code bench.deliveryConsumers} consumers); counted from the first lead
  * put on geolead.leads.new until every mail's row is committed {@code sent}. The raw baseline sends the same mails
  * (the bytes Geolead's round delivered, cycled) into the same GreenMail with plain JavaMail: as many threads as
- * consumers, each reusing one connected Transport. Both are warmed up first; GreenMail is emptied every second (it keeps
+ * consumers, each reusing one connected Transport, with the same socket settings (TCP_NODELAY) as Geolead's. Both are warmed up first; GreenMail is emptied every second (it keeps
  * every message in memory). Latency = per mail, claim to {@code sent} committed (Geolead; the raw one's send time is
  * in the note).
  * Run with {@code mvn -B -Pbenchmark test -Dtest=DistributionBenchmark}; {@code -Dbench.leads=1000
@@ -196,6 +196,8 @@ class DistributionBenchmark {
         Properties props = new Properties();
         props.setProperty("mail.smtp.host", "127.0.0.1");
         props.setProperty("mail.smtp.port", Integer.toString(mailbox.port()));
+        // the same socket settings as Geolead's SMTP connections (TCP_NODELAY), so only the work differs
+        props.put("mail.smtp.socketFactory", new de.geolead.delivery.SmtpConnections.NoDelaySocketFactory());
         Session session = Session.getInstance(props);
         List<MimeMessage> messages = new ArrayList<>();
         for (byte[] mail : mails) {
