@@ -46,7 +46,7 @@ import static org.awaitility.Awaitility.await;
  * every message in memory). Latency = per mail, claim to {@code sent} committed (Geolead; the raw one's send time is
  * in the note).
  * Run with {@code mvn -B -Pbenchmark test -Dtest=DistributionBenchmark}; {@code -Dbench.leads=1000
- * -Dbench.warmupLeads=200 -Dbench.deliveryConsumers=4 -Dbench.pdfBytes=100000}.
+ * -Dbench.warmupLeads=1000 -Dbench.deliveryConsumers=4 -Dbench.pdfBytes=100000}.
  */
 @Tag("benchmark")
 class DistributionBenchmark {
@@ -57,7 +57,7 @@ class DistributionBenchmark {
     @Test
     void delivery() throws Exception {
         int leads = Integer.getInteger("bench.leads", 1000);
-        int warmupLeads = Integer.getInteger("bench.warmupLeads", 200);
+        int warmupLeads = Integer.getInteger("bench.warmupLeads", 1000);
         int consumers = Integer.getInteger("bench.deliveryConsumers", 4);
         int pdfBytes = Integer.getInteger("bench.pdfBytes", 100_000);
         TestDatabase db = TestDatabase.get();
@@ -81,6 +81,8 @@ class DistributionBenchmark {
         // GEOLEAD_DATA_KEYS (by the rotation command's code), as deployed
         byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "01067", "ort", "Dresden"), pdfBytes);
         String keys = DialfireImportBenchmark.benchKeys();
+        // 1 000 leads (3 000 mails) of warm-up: with both CPUs busy, C2 compiled the PDF's AES-GCM decryption (whose
+        // GHASH/AES intrinsics only C2 code uses) only after ~2 000 mails; before, it ran in profiled C1 code at ~2 ms a mail
         long[] warmup = leads(data, warmupLeads, pdf, true);
         long[] measured = leads(data, leads, pdf, false);
         new DataKeyRotation(new Database(db.dataSource()), new DataCipher(DataKeys.parse(keys)), DataKeyRotation.BATCH).run();
