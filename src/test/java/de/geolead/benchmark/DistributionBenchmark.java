@@ -81,8 +81,10 @@ class DistributionBenchmark {
         // GEOLEAD_DATA_KEYS (by the rotation command's code), as deployed
         byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "01067", "ort", "Dresden"), pdfBytes);
         String keys = DialfireImportBenchmark.benchKeys();
-        // 1 000 leads (3 000 mails) of warm-up: with both CPUs busy, C2 compiled the PDF's AES-GCM decryption (whose
-        // GHASH/AES intrinsics only C2 code uses) only after ~2 000 mails; before, it ran in profiled C1 code at ~2 ms a mail
+        // 1 000 leads (3 000 mails) of warm-up: the JDK's AES-GCM methods run a few times per PDF, so C2 (whose code alone
+        // uses the CPU's AES/GHASH instructions) compiles them only after thousands of mails; before, a 100 KB PDF takes
+        // ~2 ms instead of ~0.05 ms. Even so, with -Dbench.profile=true the decryption still shows in its Java path in the
+        // round's first half (20-29 % of the sampled CPU, ~1 % in the last quarter): the unprofiled CPU per mail is the reading
         long[] warmup = leads(data, warmupLeads, pdf, true);
         long[] measured = leads(data, leads, pdf, false);
         new DataKeyRotation(new Database(db.dataSource()), new DataCipher(DataKeys.parse(keys)), DataKeyRotation.BATCH).run();
