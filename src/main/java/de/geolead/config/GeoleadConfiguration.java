@@ -68,6 +68,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.core5.util.Timeout;
 import org.apache.camel.component.mail.MailComponent;
 import org.apache.camel.component.mail.MailConfiguration;
+import org.apache.camel.component.micrometer.MicrometerTimerAction;
 import org.eclipse.angus.mail.util.MailStreamProvider;
 import jakarta.mail.util.StreamProvider;
 import org.apache.camel.spi.Registry;
@@ -472,6 +473,10 @@ public class GeoleadConfiguration implements CamelConfiguration {
         if (System.getProperty(StreamProvider.class.getName()) == null) {
             System.setProperty(StreamProvider.class.getName(), MailStreamProvider.class.getName());
         }
+        // the route times each send with micrometer:timer:geolead.mail.send?action=start|stop; camel-micrometer converts
+        // that action from String to its enum on every call, and with no converter registered for the pair Camel's type
+        // converter searches all of its converters each time (TypeConvertible.match; ~7 % of the delivery's sampled CPU)
+        context.getTypeConverterRegistry().addTypeConverter(MicrometerTimerAction.class, String.class, new TimerActionConverter());
         SmtpConnections connections = new SmtpConnections(settings.smtpIdleTimeout());
         MailConfiguration smtp = connections.configuration(context);
         context.getComponent("smtp", MailComponent.class).setConfiguration(smtp);
@@ -514,6 +519,20 @@ public class GeoleadConfiguration implements CamelConfiguration {
                 ? "smtp://" + settings.smtpHost() + ":" + settings.get("smtp.port") : "smtp://smtp-not-configured.invalid:25");
         if (!missing.isEmpty()) {
             LOG.warn("Mail delivery is NOT started: set {} (planned mails wait in the queue)", String.join(", ", missing));
+        }
+    }
+
+    /** "start" / "stop" (any case, as Camel's own enum conversion) to camel-micrometer's timer action; null for anything else. */
+    static final class TimerActionConverter extends org.apache.camel.support.TypeConverterSupport {
+        @Override
+        public <T> T convertTo(Class<T> type, org.apache.camel.Exchange exchange, Object value) {
+            String name = value.toString().trim();
+            for (MicrometerTimerAction action : MicrometerTimerAction.values()) {
+                if (action.name().equalsIgnoreCase(name)) {
+                    return type.cast(action);
+                }
+            }
+            return null;
         }
     }
 }

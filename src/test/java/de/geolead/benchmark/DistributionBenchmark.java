@@ -42,11 +42,11 @@ import static org.awaitility.Awaitility.await;
  * (GEOLEAD_DATA_KEYS set, signed receipts on, {@code bench.deliveryConsumers} consumers); counted from the first lead
  * put on geolead.leads.new until every mail's row is committed {@code sent}. The raw baseline sends the same mails
  * (the bytes Geolead's round delivered, cycled) into the same GreenMail with plain JavaMail: as many threads as
- * consumers, each reusing one connected Transport. Both are warmed up first; GreenMail is emptied every second (it keeps
+ * consumers, each reusing one connected Transport, with the same socket settings (TCP_NODELAY) as Geolead's. Both are warmed up first; GreenMail is emptied every second (it keeps
  * every message in memory). Latency = per mail, claim to {@code sent} committed (Geolead; the raw one's send time is
  * in the note).
  * Run with {@code mvn -B -Pbenchmark test -Dtest=DistributionBenchmark}; {@code -Dbench.leads=1000
- * -Dbench.warmupLeads=200 -Dbench.deliveryConsumers=4 -Dbench.pdfBytes=100000}.
+ * -Dbench.warmupLeads=1000 -Dbench.deliveryConsumers=4 -Dbench.pdfBytes=100000}.
  */
 @Tag("benchmark")
 class DistributionBenchmark {
@@ -57,7 +57,7 @@ class DistributionBenchmark {
     @Test
     void delivery() throws Exception {
         int leads = Integer.getInteger("bench.leads", 1000);
-        int warmupLeads = Integer.getInteger("bench.warmupLeads", 200);
+        int warmupLeads = Integer.getInteger("bench.warmupLeads", 1000);
         int consumers = Integer.getInteger("bench.deliveryConsumers", 4);
         int pdfBytes = Integer.getInteger("bench.pdfBytes", 100_000);
         TestDatabase db = TestDatabase.get();
@@ -81,6 +81,10 @@ class DistributionBenchmark {
         // GEOLEAD_DATA_KEYS (by the rotation command's code), as deployed
         byte[] pdf = LeadSheetPdfGenerator.leadSheet(Map.of("plz", "01067", "ort", "Dresden"), pdfBytes);
         String keys = DialfireImportBenchmark.benchKeys();
+        // 1 000 leads (3 000 mails) of warm-up: the JDK's AES-GCM methods run a few times per PDF, so C2 (whose code alone
+        // uses the CPU's AES/GHASH instructions) compiles them only after thousands of mails; before, a 100 KB PDF takes
+        // ~2 ms instead of ~0.05 ms. Even so, with -Dbench.profile=true the decryption still shows in its Java path in the
+        // round's first half (20-29 % of the sampled CPU, ~1 % in the last quarter): the unprofiled CPU per mail is the reading
         long[] warmup = leads(data, warmupLeads, pdf, true);
         long[] measured = leads(data, leads, pdf, false);
         new DataKeyRotation(new Database(db.dataSource()), new DataCipher(DataKeys.parse(keys)), DataKeyRotation.BATCH).run();
@@ -196,6 +200,8 @@ class DistributionBenchmark {
         Properties props = new Properties();
         props.setProperty("mail.smtp.host", "127.0.0.1");
         props.setProperty("mail.smtp.port", Integer.toString(mailbox.port()));
+        // the same socket settings as Geolead's SMTP connections (TCP_NODELAY), so only the work differs
+        props.put("mail.smtp.socketFactory", new de.geolead.delivery.SmtpConnections.NoDelaySocketFactory());
         Session session = Session.getInstance(props);
         List<MimeMessage> messages = new ArrayList<>();
         for (byte[] mail : mails) {
