@@ -64,7 +64,7 @@ class FootprintBenchmark {
         Map<String, String> env = common(work.resolve("start"));
         env.put("GEOLEAD_IMPORT_CRON", RunningApp.NEVER);
         // no GEOLEAD_DB_URL / GEOLEAD_BROKER_URL: its own embedded PostgreSQL and Artemis in its data folder
-        GeoleadProcess geolead = GeoleadProcess.fromClassPath("start", env, List.of("-Xmx512m"));
+        GeoleadProcess geolead = GeoleadProcess.fromJarOrClassPath("start", env, List.of("-Xmx512m"));
         geolead.start(); // initialises the data folder: database cluster, migrations, broker journal
         Duration first = geolead.startedIn();
         geolead.stop();
@@ -72,7 +72,7 @@ class FootprintBenchmark {
         List<Double> cpu = new ArrayList<>();
         for (int i = 0; i < starts; i++) {
             boolean profiled = Profile.enabled() && i == starts - 1;
-            GeoleadProcess run = profiled ? GeoleadProcess.fromClassPath("start", env, List.of("-Xmx512m",
+            GeoleadProcess run = profiled ? GeoleadProcess.fromJarOrClassPath("start", env, List.of("-Xmx512m",
                     "-XX:StartFlightRecording=filename=" + Report.DIR.toAbsolutePath().resolve("start.jfr") + ",settings=profile,dumponexit=true"))
                     : geolead;
             run.start();
@@ -90,7 +90,8 @@ class FootprintBenchmark {
         System.out.println("BENCHMARK start-to-ready runs (s): " + seconds + ", CPU time used until ready (s, all threads): " + cpu
                 + ", first start (initialising) " + first.toMillis() / 1000.0 + " s");
         Report.add(new Report.Row("start-to-ready", median, Double.NaN, " s", null, "< 5 s",
-                String.format(Locale.ROOT, "median of %d starts, min %.2f s, max %.2f s, CPU used until ready %s s on %d CPUs; embedded PostgreSQL and Artemis initialised, console off; first start %.1f s",
+                String.format(Locale.ROOT, "%s, median of %d starts, min %.2f s, max %.2f s, CPU used until ready %s s on %d CPUs; embedded PostgreSQL and Artemis initialised, console off; first start %.1f s",
+                        GeoleadProcess.packagedJar() == null ? "from the test class path" : "java -jar " + GeoleadProcess.packagedJar().getFileName(),
                         starts, sorted.get(0), sorted.get(sorted.size() - 1), cpu, Runtime.getRuntime().availableProcessors(), first.toMillis() / 1000.0)));
     }
 

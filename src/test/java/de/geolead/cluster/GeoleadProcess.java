@@ -123,6 +123,28 @@ public final class GeoleadProcess implements AutoCloseable {
         return new GeoleadProcess(name, env, command, Path.of("target", "process-logs").toAbsolutePath());
     }
 
+    /**
+     * Like {@link #fromClassPath}, but from the packaged jar ({@code java -jar <jar>}) when the system property
+     * {@code geolead.jar} names one that exists (as production starts it: fewer jars to search than the test class path).
+     */
+    public static GeoleadProcess fromJarOrClassPath(String name, Map<String, String> env, List<String> jvmOptions) {
+        Path jar = packagedJar();
+        if (jar == null) {
+            return fromClassPath(name, env, jvmOptions);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        return new GeoleadProcess(name, env, command, Path.of("target", "process-logs").toAbsolutePath());
+    }
+
+    /** The jar the system property {@code geolead.jar} names, or null when it is not set or not there. */
+    public static Path packagedJar() {
+        String jar = System.getProperty("geolead.jar");
+        return jar == null || !Files.isRegularFile(Path.of(jar)) ? null : Path.of(jar);
+    }
+
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
