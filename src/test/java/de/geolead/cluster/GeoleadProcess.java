@@ -116,11 +116,7 @@ public final class GeoleadProcess implements AutoCloseable {
      * asked whether it is ready.
      */
     public static GeoleadProcess fromClassPath(String name, Map<String, String> env, List<String> jvmOptions) {
-        List<String> command = new ArrayList<>();
-        command.add(java());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "de.geolead.launcher.Launcher"));
-        return new GeoleadProcess(name, env, command, Path.of("target", "process-logs").toAbsolutePath());
+        return child(name, env, jvmOptions, "-cp", System.getProperty("java.class.path"), "de.geolead.launcher.Launcher");
     }
 
     /**
@@ -132,10 +128,15 @@ public final class GeoleadProcess implements AutoCloseable {
         if (jar == null) {
             return fromClassPath(name, env, jvmOptions);
         }
+        return child(name, env, jvmOptions, "-jar", jar.toAbsolutePath().toString());
+    }
+
+    /** {@code java <jvmOptions> <what to run>}, its log under target/process-logs; not started yet. */
+    private static GeoleadProcess child(String name, Map<String, String> env, List<String> jvmOptions, String... run) {
         List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        command.addAll(List.of(run));
         return new GeoleadProcess(name, env, command, Path.of("target", "process-logs").toAbsolutePath());
     }
 
