@@ -178,10 +178,7 @@ public final class SmtpConnections extends ServiceSupport {
 
         @Override
         public java.net.Socket createSocket(String host, int port, java.net.InetAddress localHost, int localPort) throws java.io.IOException {
-            java.net.Socket socket = createSocket();
-            socket.bind(new java.net.InetSocketAddress(localHost, localPort));
-            socket.connect(new java.net.InetSocketAddress(host, port));
-            return socket;
+            return connected(new java.net.InetSocketAddress(host, port), new java.net.InetSocketAddress(localHost, localPort));
         }
 
         @Override
@@ -192,14 +189,19 @@ public final class SmtpConnections extends ServiceSupport {
         @Override
         public java.net.Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress localAddress, int localPort)
                 throws java.io.IOException {
-            java.net.Socket socket = createSocket();
-            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
-            socket.connect(new java.net.InetSocketAddress(address, port));
-            return socket;
+            return connected(new java.net.InetSocketAddress(address, port), new java.net.InetSocketAddress(localAddress, localPort));
         }
 
         private java.net.Socket connected(java.net.SocketAddress address) throws java.io.IOException {
+            return connected(address, null);
+        }
+
+        /** A TCP_NODELAY socket bound to {@code local} (null = any) and connected to {@code address}. */
+        private java.net.Socket connected(java.net.SocketAddress address, java.net.SocketAddress local) throws java.io.IOException {
             java.net.Socket socket = createSocket();
+            if (local != null) {
+                socket.bind(local);
+            }
             socket.connect(address);
             return socket;
         }

@@ -3,6 +3,7 @@ package de.geolead.lead;
 import de.geolead.db.Database;
 import de.geolead.privacy.LeadSealer;
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -166,21 +167,13 @@ public class LeadRepository {
                     SELECT id, ?, ?, ?, ? FROM lead WHERE ?)
                 SELECT id FROM lead
                 """;
-        return db.sql().sql(sql)
+        return routingColumns(db.sql().sql(sql)
                 .param(id)
                 .param(lead.dialfireId())
                 .param(lead.dialfireVersion())
                 .param(contact.json())
                 .param(contact.sealed())
-                .param(contact.keyId())
-                .param(lead.plz())
-                .param(lead.pdfUrl())
-                .param(lead.status())
-                .param(lead.statusReason())
-                .param(lead.pdfFailure())
-                .param(lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()))
-                .param(lead.consentValue())
-                .param(lead.consentAt() == null ? null : Timestamp.from(lead.consentAt()))
+                .param(contact.keyId()), lead)
                 .param(pdf == null ? new byte[0] : pdf.content())
                 .param(pdf == null ? null : pdf.keyId())
                 .param(pdf == null ? "" : LeadSheetPdf.sha256Hex(lead.pdf()))
@@ -188,6 +181,22 @@ public class LeadRepository {
                 .param(pdf != null)
                 .query((rs, n) -> new Saved(rs.getLong(1), true))
                 .optional();
+    }
+
+    /**
+     * Binds the lead's columns after its contact, in the order both inserts name them: plz, pdf_url, status,
+     * status_reason, pdf_failure, pdf_retry_until, consent_value, consent_at.
+     */
+    private static JdbcClient.StatementSpec routingColumns(JdbcClient.StatementSpec statement, LeadRecord lead) {
+        return statement
+                .param(lead.plz())
+                .param(lead.pdfUrl())
+                .param(lead.status())
+                .param(lead.statusReason())
+                .param(lead.pdfFailure())
+                .param(lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()))
+                .param(lead.consentValue())
+                .param(lead.consentAt() == null ? null : Timestamp.from(lead.consentAt()));
     }
 
     private Optional<Saved> upsertLead(LeadRecord lead) {
@@ -217,18 +226,10 @@ public class LeadRepository {
                         OR (leads.status = 'pdf_missing' AND leads.pdf_retry_until > now()))
                 RETURNING id, (xmax = 0) AS created
                 """;
-        return db.sql().sql(sql)
+        return routingColumns(db.sql().sql(sql)
                 .param(lead.dialfireId())
                 .param(lead.dialfireVersion())
-                .param(sealer.storedContact(lead.contactJson()))
-                .param(lead.plz())
-                .param(lead.pdfUrl())
-                .param(lead.status())
-                .param(lead.statusReason())
-                .param(lead.pdfFailure())
-                .param(lead.pdfRetryUntil() == null ? null : Timestamp.from(lead.pdfRetryUntil()))
-                .param(lead.consentValue())
-                .param(lead.consentAt() == null ? null : Timestamp.from(lead.consentAt()))
+                .param(sealer.storedContact(lead.contactJson())), lead)
                 .query((rs, n) -> new Saved(rs.getLong(1), rs.getBoolean(2)))
                 .optional();
     }
